@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AclConfig(AppConfig):
+    name = "acl"
+    verbose_name = "Access control"

@@ -1,0 +1,28 @@
+"""``manage.py seed``: make sure a fresh install can be used at once.
+
+Migrations already seed the ACL modules, roles and code lists; this command re-checks them
+and creates the super admin if the migration could not (no password configured then).
+"""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.models import UserRole
+from accounts.services import admin_ensure
+from acl.models import AclModule
+from devices.models import Country
+
+
+class Command(BaseCommand):
+    help = "Create the super admin from DREC_ADMIN_EMAIL/DREC_ADMIN_PASSWORD if missing; report seeded data."
+
+    def handle(self, *args, **options):
+        user, created = admin_ensure(email=settings.DREC_ADMIN_EMAIL, password=settings.DREC_ADMIN_PASSWORD)
+        if user is None:
+            raise CommandError("No super admin exists and DREC_ADMIN_PASSWORD is not set.")
+        state = "created" if created else "present"
+        self.stdout.write(f"Super admin {user.email}: {state}.")
+        self.stdout.write(
+            f"ACL modules: {AclModule.objects.count()}, roles: {UserRole.objects.count()}, "
+            f"countries: {Country.objects.count()}."
+        )
