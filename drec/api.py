@@ -1,0 +1,54 @@
+"""API views of the platform itself."""
+
+from django.db import connection
+from django_q.brokers import get_broker
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from drec.errors import error_body
+
+
+class HealthView(APIView):
+    """Liveness and readiness: the database answers and the task queue's broker is reachable."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["Platform"],
+        summary="Health of the database and the task queue",
+        responses={
+            200: inline_serializer(
+                "Health",
+                {
+                    "status": serializers.CharField(),
+                    "database": serializers.CharField(),
+                    "taskQueue": serializers.CharField(),
+                    "queuedTasks": serializers.IntegerField(),
+                },
+            )
+        },
+    )
+    def get(self, request):
+        checks = {"database": "ok", "taskQueue": "ok"}
+        queued = None
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except Exception:
+            checks["database"] = "unreachable"
+        try:
+            broker = get_broker()
+            if not broker.ping():
+                raise ConnectionError
+            queued = broker.queue_size()
+        except Exception:
+            checks["taskQueue"] = "unreachable"
+        failing = [name for name, state in checks.items() if state != "ok"]
+        if failing:
+            body = error_body(503, f"Unavailable: {', '.join(failing)}", **checks)
+            return Response(body, status=503)
+        return Response({"status": "ok", **checks, "queuedTasks": queued})

@@ -1,0 +1,101 @@
+"""The one paging convention of the API (SPEC §9).
+
+``?pageNumber=`` (or the original's ``pagenumber``) and ``?limit=``; the answer is
+``{<items>: [...], "currentPage": <int>, "totalPages": <int>, "totalCount": <int>}``.
+"""
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from rest_framework import serializers
+
+from drec.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    limit: int
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.limit
+
+
+def _positive_int(query, names: Sequence[str], default: int, *, allow_zero: bool = False) -> int:
+    for name in names:
+        raw = query.get(name)
+        if raw is None or raw == "":
+            continue
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            raise InvalidInput(
+                f"{name} must be a whole number, got {raw!r}.", errors={name: ["Must be a whole number."]}
+            ) from None
+        if value < 0 or (value == 0 and not allow_zero):
+            minimum = 0 if allow_zero else 1
+            raise InvalidInput(
+                f"{name} must be at least {minimum}, got {value}.", errors={name: [f"Must be at least {minimum}."]}
+            )
+        return value
+    return default
+
+
+def page_from_query(query, *, default_limit: int | None = None) -> Page:
+    """Read the page number and size from a query dict; bad values are a 400 naming the field."""
+    max_limit = settings.DREC_MAX_PAGE_SIZE
+    number = _positive_int(query, ("pageNumber", "pagenumber"), 1)
+    limit = _positive_int(query, ("limit",), default_limit or settings.DREC_PAGE_SIZE, allow_zero=True)
+    # The original read limit=0 as "everything"; the largest page is the closest safe answer.
+    if limit == 0 or limit > max_limit:
+        limit = max_limit
+    return Page(number=number, limit=limit)
+
+
+def paginate(
+    request,
+    queryset,
+    *,
+    key: str,
+    serialize: Callable[[list], list[Any]],
+    default_limit: int | None = None,
+) -> dict[str, Any]:
+    """One page of ``queryset`` as ``{key: [...], currentPage, totalPages, totalCount}``.
+
+    A page past the end is empty rather than an error, so clients can stop on an empty page.
+    """
+    page = page_from_query(getattr(request, "query_params", request.GET), default_limit=default_limit)
+    total = queryset.count()
+    rows = list(queryset[page.offset : page.offset + page.limit]) if total > page.offset else []
+    return {
+        key: serialize(rows),
+        "currentPage": page.number,
+        "totalPages": math.ceil(total / page.limit),
+        "totalCount": total,
+    }
+
+
+PAGE_PARAMETERS = [
+    OpenApiParameter("pageNumber", OpenApiTypes.INT, description="Page number, from 1 (alias: pagenumber)."),
+    OpenApiParameter("pagenumber", OpenApiTypes.INT, description="Alias of pageNumber (the original's spelling)."),
+    OpenApiParameter("limit", OpenApiTypes.INT, description="Page size, default 20, at most 1000."),
+]
+
+
+def paginated_schema(name: str, key: str, item_serializer: type[serializers.Serializer]):
+    """OpenAPI schema of a paginated answer whose items are ``item_serializer``."""
+    return inline_serializer(
+        name,
+        {
+            key: item_serializer(many=True),
+            "currentPage": serializers.IntegerField(),
+            "totalPages": serializers.IntegerField(),
+            "totalCount": serializers.IntegerField(),
+        },
+    )

@@ -1,0 +1,27 @@
+"""Settings for the test suite: the real PostgreSQL of `make test`, tasks run inline."""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+    raise ImproperlyConfigured(
+        "The test suite runs against PostgreSQL: use `make test`, which starts a throwaway "
+        "server, or set DATABASE_URL=postgresql://... yourself."
+    )
+
+from drec.settings import *  # noqa: F403
+from drec.settings import DATABASES, Q_CLUSTER, STORAGES
+
+# Every test closes its connections, so dropping the test database never finds one open.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Fast hashing: tests create many users; the production hasher is Django's default.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# django-q2 runs every task inline, in the caller's transaction and process.
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = None  # nothing is collected for tests; files come from the finders
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+DREC_ADMIN_EMAIL = "admin@drec.local"
+DREC_ADMIN_PASSWORD = "Solar-Admin-2026"  # noqa: S105 (throwaway test database)

@@ -1,0 +1,31 @@
+"""URL map: the REST API under /api/, its documentation, Django admin and the portal."""
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from devices.urls import api_urlpatterns as devices_api
+from drec import api, views
+
+api_urlpatterns = [
+    path("health", api.HealthView.as_view(), name="api-health"),
+    *devices_api,
+    # Last: every other /api/ path answers the API's 404 body.
+    re_path(r"^.*$", views.api_not_found),
+]
+
+urlpatterns = [
+    path("api/", include(api_urlpatterns)),
+    re_path(r"^api$", views.api_not_found),
+    path("swagger-json", SpectacularAPIView.as_view(), name="openapi-schema"),
+    path("swagger/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="swagger-ui"),
+    path("django-admin/", admin.site.urls),
+    path("", include("accounts.urls")),
+    path("", views.home, name="home"),
+    path("dashboard", views.dashboard, name="dashboard"),
+]
+
+handler400 = "drec.views.bad_request"
+handler403 = "drec.views.permission_denied"
+handler404 = "drec.views.page_not_found"
+handler500 = "drec.views.server_error"

@@ -1,0 +1,66 @@
+"""Portal shell views: landing, dashboard, and the error pages of both front doors."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseServerError
+from django.shortcuts import redirect, render
+from django.template import loader
+from django.views.decorators.csrf import requires_csrf_token
+
+from drec.errors import error_response
+from drec.menu import landing_url
+from drec.selectors import dashboard_summary
+
+
+def is_api_request(request) -> bool:
+    return request.path.startswith("/api/") or request.path == "/api"
+
+
+def home(request):
+    """``/``: the login page for visitors, the role's landing page for users."""
+    if not request.user.is_authenticated:
+        return redirect("account_login")
+    return redirect(landing_url(request.user))
+
+
+@login_required
+def dashboard(request):
+    return render(request, "drec/dashboard.html", {"summary": dashboard_summary(user=request.user)})
+
+
+def api_not_found(request, *args, **kwargs):
+    """Unknown paths under /api/ answer the API's 404 body, in DEBUG too."""
+    return error_response(404, f"Cannot {request.method} {request.path}")
+
+
+def _error_page(request, status: int, template: str, message: str):
+    if is_api_request(request):
+        return error_response(status, message)
+    return render(request, template, {"message": message}, status=status)
+
+
+@requires_csrf_token
+def bad_request(request, exception=None):
+    return _error_page(request, 400, "400.html", "The request could not be understood.")
+
+
+@requires_csrf_token
+def permission_denied(request, exception=None):
+    message = str(exception) if exception and str(exception) else "Forbidden resource"
+    return _error_page(request, 403, "403.html", message)
+
+
+@requires_csrf_token
+def page_not_found(request, exception=None):
+    return _error_page(request, 404, "404.html", "Not Found")
+
+
+def server_error(request):
+    if is_api_request(request):
+        return error_response(500, "Internal server error")
+    # No request context (menu, user): the page must render even when the database is down.
+    return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+def csrf_failure(request, reason: str = ""):
+    message = "The form expired or did not come from this site. Reload the page and try again."
+    return _error_page(request, 403, "403.html", message)
