@@ -1,0 +1,112 @@
+"""The portal shell: landing, menu per role, logout, error pages (Django test client)."""
+
+import pytest
+from django.conf import settings
+
+from accounts.models import User
+from drec.menu import menu_for
+
+
+def labels(user) -> list[str]:
+    names = []
+    for entry in menu_for(user, "/dashboard"):
+        names += [entry["item"]["label"]] if "item" in entry else [item["label"] for item in entry["items"]]
+    return names
+
+
+def test_visitors_are_sent_to_the_login_page(client, db):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/login"
+    response = client.get("/dashboard")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login?next=/dashboard")
+
+
+def test_users_land_on_their_dashboard(client, persona):
+    client.force_login(persona)
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0] == "/dashboard"
+    html = response.content.decode()
+    assert persona.email in html
+    assert f'data-testid="role">{persona.role}<' in html
+
+
+def test_admin_dashboard_counts_the_platform(client, admin_user, developer_admin, buyer):
+    client.force_login(admin_user)
+    html = client.get("/dashboard").content.decode()
+    assert 'data-testid="organizations-by-type"' in html
+    assert "OrganizationAdmin" in html
+    assert "ACL modules: 14 enabled, 0 disabled." in html
+
+
+def test_members_see_their_organization_only(client, developer_admin, device_owner, buyer):
+    client.force_login(developer_admin)
+    html = client.get("/dashboard").content.decode()
+    assert "Members of Sunny Developers" in html
+    assert device_owner.email in html
+    assert buyer.email not in html
+    assert 'data-testid="organizations-by-type"' not in html
+
+
+def test_menu_hides_django_admin_from_everyone_but_the_admin(admin_user, developer_admin, api_user, buyer):
+    assert labels(admin_user) == ["Dashboard", "API documentation", "Django admin"]
+    for user in (developer_admin, api_user, buyer):
+        assert labels(user) == ["Dashboard", "API documentation"]
+
+
+def test_menu_marks_the_current_page(admin_user):
+    entries = menu_for(admin_user, "/dashboard")
+    assert entries[0]["item"]["active"] is True
+    assert all(not item["active"] for entry in entries[1:] for item in entry["items"])
+
+
+def test_non_admins_cannot_open_django_admin(client, developer_admin):
+    client.force_login(developer_admin)
+    response = client.get("/django-admin/")
+    assert response.status_code == 302
+    assert "/django-admin/login/" in response["Location"]
+
+
+def test_logout_needs_a_post_with_csrf(db):
+    from django.test import Client
+
+    admin = User.objects.get(email=settings.DREC_ADMIN_EMAIL)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(admin)
+    assert browser.post("/logout").status_code == 403  # no CSRF token
+    assert browser.get("/dashboard").status_code == 200
+    page = browser.get("/dashboard").content.decode()
+    token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    response = browser.post("/logout", {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert browser.get("/dashboard").status_code == 302
+
+
+def test_login_is_throttled_after_repeated_failures(client, developer_admin):
+    from django.core.cache import cache
+
+    from tests.factories import PASSWORD
+
+    cache.clear()
+    for _ in range(5):
+        response = client.post("/login", {"login": developer_admin.email, "password": "wrong-password-1"})
+        assert "The email address and/or password you specified are not correct." in response.content.decode()
+    # Now even the right password is refused until the window passes.
+    response = client.post("/login", {"login": developer_admin.email, "password": PASSWORD})
+    assert "Too many failed login attempts. Try again later." in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_bare_allauth_signup_is_closed(client, db):
+    response = client.post(
+        "/accounts/signup/", {"email": "new@example.com", "password1": "Xy-12345678", "password2": "Xy-12345678"}
+    )
+    assert b"Sign Up Closed" in response.content
+    assert not User.objects.filter(email="new@example.com").exists()
+
+
+@pytest.mark.parametrize("path", ["/accounts/email/", "/accounts/password/change/", "/accounts/3rdparty/"])
+def test_allauth_pages_we_do_not_offer_are_not_routed(client, admin_user, path):
+    client.force_login(admin_user)
+    assert client.get(path).status_code == 404

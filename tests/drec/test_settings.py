@@ -1,0 +1,46 @@
+"""Production settings: refuse to start without a secret, and pass Django's deploy checks."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "DREC_"))}
+    environment.update(DJANGO_SETTINGS_MODULE="drec.settings", **env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_without_secret_key_refuses_to_start():
+    result = manage("check", DJANGO_DEBUG="0")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_production_with_the_development_key_refuses_to_start():
+    from drec.settings import _DEV_SECRET_KEY
+
+    result = manage("check", DJANGO_DEBUG="0", DJANGO_SECRET_KEY=_DEV_SECRET_KEY)
+    assert result.returncode != 0
+    assert "development key" in result.stderr
+
+
+def test_deploy_check_is_clean_in_production():
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", DJANGO_DEBUG="0", DJANGO_SECRET_KEY=secrets.token_urlsafe(64)
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+    assert result.stderr.strip() == ""
+
+
+def test_a_bad_boolean_is_a_clear_error():
+    result = manage("check", DJANGO_DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be a boolean" in result.stderr
