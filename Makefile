@@ -1,0 +1,33 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+
+.PHONY: run test lint format
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+
+$(VENV)/.requirements: requirements.txt | $(VENV)/bin/python
+	$(VENV)/bin/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.requirements-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(VENV)/bin/pip install -q -r requirements-dev.txt
+	touch $(VENV)/.requirements $@
+
+## Install, migrate, seed, and serve the portal and its task cluster on 0.0.0.0:$${PORT:-3040}.
+run: $(VENV)/.requirements
+	scripts/run.sh
+
+## The whole suite (lint, then pytest on a throwaway PostgreSQL and Chromium).
+test: $(VENV)/.requirements-dev lint
+	scripts/test.sh $(ARGS)
+
+lint: $(VENV)/.requirements-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.requirements-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
