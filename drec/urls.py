@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from devices.urls import api_urlpatterns as devices_api
 from drec import api, views
@@ -17,7 +17,7 @@ api_urlpatterns = [
 urlpatterns = [
     path("api/", include(api_urlpatterns)),
     re_path(r"^api$", views.api_not_found),
-    path("swagger-json", SpectacularAPIView.as_view(), name="openapi-schema"),
+    path("swagger-json", SpectacularJSONAPIView.as_view(), name="openapi-schema"),
     path("swagger/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="swagger-ui"),
     path("django-admin/", admin.site.urls),
     path("", include("accounts.urls")),
