@@ -12,7 +12,7 @@ apt_install() {
   if is_root && command -v apt-get >/dev/null; then
     echo "Installing Debian package(s): $*"
     if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq; APT_UPDATED=1; fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
   else
     echo "Missing: $*. Install it (e.g. 'sudo apt-get install $*') and run make test again." >&2
     exit 1
