@@ -187,7 +187,6 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
-ACCOUNT_SESSION_REMEMBER = None
 # allauth's defaults throttle failed logins per IP and per account; keep them explicit.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
@@ -278,7 +277,7 @@ USE_TZ = True
 # --- Static files -----------------------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = env_str("DJANGO_STATIC_ROOT", str(VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

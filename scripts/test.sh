@@ -40,7 +40,7 @@ fi
 # PostgreSQL refuses to run as root: as root, run it as the 'postgres' user.
 as_pg() { if is_root; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
-PGTMP="$(mktemp -d /tmp/drec-test-pg.XXXXXX)"
+PGTMP="$(mktemp -d)"
 is_root && chown postgres: "$PGTMP"
 cleanup() {
   as_pg "$PG_BIN/pg_ctl" -D "$PGTMP/data" -m immediate stop >/dev/null 2>&1 || true

@@ -44,3 +44,19 @@ def test_a_bad_boolean_is_a_clear_error():
     result = manage("check", DJANGO_DEBUG="maybe")
     assert result.returncode != 0
     assert "DJANGO_DEBUG must be a boolean" in result.stderr
+
+
+def test_production_static_files_collect_with_the_manifest(tmp_path):
+    """whitenoise's manifest storage fails on a missing referenced file (fonts, source maps)."""
+    result = manage(
+        "collectstatic",
+        "--noinput",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        DJANGO_STATIC_ROOT=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    manifest = (tmp_path / "staticfiles.json").read_text()
+    for name in ["vendor/bootstrap/css/bootstrap.min.css", "vendor/bootstrap-icons/font/fonts/bootstrap-icons.woff2"]:
+        assert f'"{name}"' in manifest
+    assert list(tmp_path.glob("django_htmx/htmx-2.min.*.js"))
