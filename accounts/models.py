@@ -5,6 +5,8 @@ The user logs in with an e-mail address. ``status`` is the account state of the 
 database, so every login path (allauth, the API, Django admin) sees the same answer.
 """
 
+import uuid
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
@@ -112,3 +114,98 @@ class User(AbstractBaseUser, PermissionsMixin, TimestampedModel):
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
+
+
+class PermissionStatus(models.TextChoices):
+    """State of an api user's permission request (SPEC §4)."""
+
+    REQUEST = "Request"
+    ACTIVE = "Active"
+    DEACTIVE = "Deactive"
+
+
+class ApiUser(models.Model):
+    """An integrator: its ApiUser-role account, the tenant of the organizations it manages."""
+
+    api_user_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="api_user")
+    permission_status = models.CharField(
+        max_length=10, choices=PermissionStatus.choices, default=PermissionStatus.REQUEST
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "API user"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(permission_status__in=PermissionStatus.values),
+                name="apiuser_permission_status_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.email} ({self.api_user_id})"
+
+
+class KeyAlgorithm(models.TextChoices):
+    RS256 = "RS256"
+    EDDSA = "EdDSA"
+
+
+class ApiUserKey(models.Model):
+    """A public key an api user's application signs its token requests with.
+
+    Only the public half is ever stored; ``kid`` is the RFC 7638-style SHA-256 thumbprint of
+    the key's DER encoding, so the same key cannot be registered twice.
+    """
+
+    kid = models.CharField(max_length=64, unique=True)
+    api_user = models.ForeignKey(ApiUser, on_delete=models.CASCADE, related_name="keys")
+    algorithm = models.CharField(max_length=8, choices=KeyAlgorithm.choices)
+    public_key = models.TextField(help_text="PEM (SubjectPublicKeyInfo)")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = "API user key"
+
+    def __str__(self) -> str:
+        return self.kid
+
+
+class TokenKind(models.TextChoices):
+    PASSWORD = "password"  # noqa: S105 (a token kind, not a secret)
+    CLIENT = "client"
+
+
+class AccessToken(models.Model):
+    """Every access token issued, by ``jti``, so that it can be revoked (never the token itself)."""
+
+    jti = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_tokens")
+    kind = models.CharField(max_length=8, choices=TokenKind.choices)
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} token {self.jti} of user {self.user_id}"
+
+
+class UsedClientAssertion(models.Model):
+    """``jti`` of client assertions already exchanged for a token: a replay is refused."""
+
+    api_user = models.ForeignKey(ApiUser, on_delete=models.CASCADE, related_name="used_assertions")
+    jti = models.CharField(max_length=255)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["api_user", "jti"], name="client_assertion_jti_once")]
+
+    def __str__(self) -> str:
+        return self.jti

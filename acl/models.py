@@ -4,6 +4,7 @@ Verbs are bits of a mask (SPEC §4): Read=1, Write=2, Update=4, Delete=8. The ma
 single stored truth; the verb list of the API is derived from it.
 """
 
+from django.conf import settings
 from django.db import models
 
 from drec.models import TimestampedModel
@@ -55,3 +56,60 @@ class AclModule(TimestampedModel):
     @property
     def permissions(self) -> list[str]:
         return mask_to_verbs(self.permissions_value)
+
+
+class EntityType(models.TextChoices):
+    ROLE = "Role"
+    USER = "User"
+
+
+class ModulePermission(TimestampedModel):
+    """A grant of some of a module's verbs to a role, or to one api user (its request).
+
+    Grants to an api user start inactive and become active when the super admin approves
+    the api user's request.
+    """
+
+    module = models.ForeignKey(AclModule, on_delete=models.CASCADE, related_name="grants")
+    entity_type = models.CharField(max_length=4, choices=EntityType.choices)
+    role = models.ForeignKey(
+        "accounts.UserRole", on_delete=models.CASCADE, null=True, blank=True, related_name="grants"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="acl_grants"
+    )
+    permissions_value = models.PositiveSmallIntegerField()
+    is_active = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "module permission"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(entity_type=EntityType.ROLE, role__isnull=False, user__isnull=True)
+                | models.Q(entity_type=EntityType.USER, user__isnull=False, role__isnull=True),
+                name="modulepermission_one_grantee",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(permissions_value__gte=1, permissions_value__lte=ALL_VERBS_MASK),
+                name="modulepermission_mask_in_range",
+            ),
+            models.UniqueConstraint(
+                fields=["module", "role"], condition=models.Q(role__isnull=False), name="one_grant_per_module_and_role"
+            ),
+            models.UniqueConstraint(
+                fields=["module", "user"], condition=models.Q(user__isnull=False), name="one_grant_per_module_and_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        grantee = self.role.name if self.role_id else str(self.user)
+        return f"{self.module.name} → {grantee}: {', '.join(self.permissions)}"
+
+    @property
+    def permissions(self) -> list[str]:
+        return mask_to_verbs(self.permissions_value)
+
+    @property
+    def entity_id(self) -> int:
+        return self.role_id if self.entity_type == EntityType.ROLE else self.user_id

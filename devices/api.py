@@ -3,18 +3,18 @@
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from devices import selectors
+from drec.permissions import PUBLIC
 
 
 class PublicLookupView(APIView):
     """Code lists are public: no token, no session, no CSRF."""
 
+    acl = PUBLIC
     authentication_classes: list = []
-    permission_classes = [AllowAny]
 
 
 class TimezoneOut(serializers.Serializer):

@@ -4,18 +4,18 @@ from django.db import connection
 from django_q.brokers import get_broker
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from drec.errors import error_body
+from drec.permissions import PUBLIC
 
 
 class HealthView(APIView):
     """Liveness and readiness: the database answers and the task queue's broker is reachable."""
 
+    acl = PUBLIC
     authentication_classes: list = []
-    permission_classes = [AllowAny]
 
     @extend_schema(
         tags=["Platform"],

@@ -15,7 +15,6 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
-from rest_framework.views import set_rollback
 
 logger = logging.getLogger("drec.api")
 
@@ -64,6 +63,16 @@ class Gone(DomainError):
 
 class PayloadTooLarge(DomainError):
     status_code = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+
+
+class TooManyRequests(DomainError):
+    """429 with a ``Retry-After`` header."""
+
+    status_code = HTTPStatus.TOO_MANY_REQUESTS
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def error_body(status: int, message: str, *, errors: Any = None, **extra: Any) -> dict[str, Any]:
@@ -122,12 +131,19 @@ def validation_message(errors: Any) -> str:
 
 def api_exception_handler(exc: Exception, context: dict) -> Response:
     """DRF exception handler: every exception becomes the SPEC §9 body, never a traceback."""
+    # Imported here: DRF's views module loads the authentication classes, which import this.
+    from rest_framework.views import set_rollback
+
     headers: dict[str, str] = {}
     errors = None
     extra: dict[str, Any] = {}
 
     if isinstance(exc, DomainError):
         status, message, errors, extra = int(exc.status_code), exc.message, exc.errors, exc.extra
+        if isinstance(exc, TooManyRequests):
+            headers["Retry-After"] = str(exc.retry_after)
+        elif isinstance(exc, Unauthorized):
+            headers["WWW-Authenticate"] = 'Bearer realm="api"'
     elif isinstance(exc, drf.ValidationError):
         errors = _plain(exc.detail)
         if not isinstance(errors, dict | list):

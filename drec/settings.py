@@ -166,10 +166,9 @@ CACHES = {
 
 AUTH_USER_MODEL = "accounts.User"
 
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# One backend for every front door (portal, API, Django admin): e-mail + password, and only
+# for accounts that may sign in (active, not a member of an organization run by an api user).
+AUTHENTICATION_BACKENDS = ["accounts.backends.AuthenticationBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -185,13 +184,30 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = env_int("DREC_EMAIL_CONFIRMATION_DAYS", 3)
+# Password-reset links (allauth's tokens) are single use and expire after this many seconds.
+PASSWORD_RESET_TIMEOUT = env_int("DREC_PASSWORD_RESET_TIMEOUT", 3600)
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 # allauth's defaults throttle failed logins per IP and per account; keep them explicit.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
 }
+
+# Address of the portal in links sent by e-mail (tasks have no request to read it from).
+DREC_PUBLIC_URL = env_str("DREC_PUBLIC_URL", "http://localhost:3040").rstrip("/")
+
+# API access tokens (HS256 JWTs, revocable by jti).
+DREC_JWT_SECRET = env_str("DREC_JWT_SECRET", SECRET_KEY)
+DREC_JWT_LIFETIME = env_int("DREC_JWT_LIFETIME", 24 * 3600)
+# Wrong passwords per account before /api/auth/login answers 429 (per minute).
+DREC_LOGIN_FAILURES_PER_MINUTE = env_int("DREC_LOGIN_FAILURES_PER_MINUTE", 10)
+# Api users' keys: at most this many active at once (rotation), assertions valid this long.
+DREC_MAX_ACTIVE_KEYS = 2
+DREC_CLIENT_ASSERTION_MAX_SECONDS = 300
+# Extra accepted "aud" values of client assertions besides the token endpoint's own URL.
+DREC_TOKEN_AUDIENCES = env_list("DREC_TOKEN_AUDIENCES", [])
 
 # The super admin seeded by migrations and `manage.py seed`.
 DREC_ADMIN_EMAIL = env_str("DREC_ADMIN_EMAIL", "admin@drec.local").lower()
@@ -200,8 +216,12 @@ DREC_ADMIN_PASSWORD = env_str("DREC_ADMIN_PASSWORD", "Solar-Admin-2026" if DEBUG
 # --- API --------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "drec.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Every view declares its access rule (drec/permissions.py); none means 403.
+    "DEFAULT_PERMISSION_CLASSES": ["drec.permissions.AclPermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
@@ -210,7 +230,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "drec.errors.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {},
+    "DEFAULT_THROTTLE_RATES": {
+        "login": env_str("DREC_THROTTLE_LOGIN", "30/min"),
+        "register": env_str("DREC_THROTTLE_REGISTER", "30/min"),
+        "password": env_str("DREC_THROTTLE_PASSWORD", "10/min"),
+        "token": env_str("DREC_THROTTLE_TOKEN", "60/min"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {
@@ -227,6 +252,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api",
+    "ENUM_NAME_OVERRIDES": {
+        "ModuleStatusEnum": "acl.models.ModuleStatus",
+        "GrantStatusEnum": "acl.api.GRANT_STATUS",
+    },
 }
 
 # Page size defaults of SPEC §9.

@@ -11,7 +11,7 @@ if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql
     )
 
 from drec.settings import *  # noqa: F403
-from drec.settings import DATABASES, Q_CLUSTER, STORAGES
+from drec.settings import DATABASES, MIDDLEWARE, Q_CLUSTER, STORAGES
 
 # Every test closes its connections, so dropping the test database never finds one open.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -25,3 +25,5 @@ STATIC_ROOT = None  # nothing is collected for tests; files come from the finder
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DREC_ADMIN_EMAIL = "admin@drec.local"
 DREC_ADMIN_PASSWORD = "Solar-Admin-2026"  # noqa: S105 (throwaway test database)
+# Every response of the suite is checked for password hashes and private keys.
+MIDDLEWARE = ["tests.middleware.NoSecretsInResponses", *MIDDLEWARE]

@@ -4,11 +4,15 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
+from accounts.urls import api_urlpatterns as accounts_api
+from acl.urls import api_urlpatterns as acl_api
 from devices.urls import api_urlpatterns as devices_api
 from drec import api, views
 
 api_urlpatterns = [
     path("health", api.HealthView.as_view(), name="api-health"),
+    *accounts_api,
+    *acl_api,
     *devices_api,
     # Last: every other /api/ path answers the API's 404 body.
     re_path(r"^.*$", views.api_not_found),
@@ -21,6 +25,7 @@ urlpatterns = [
     path("swagger/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="swagger-ui"),
     path("django-admin/", admin.site.urls),
     path("", include("accounts.urls")),
+    path("", include("acl.urls")),
     path("", views.home, name="home"),
     path("dashboard", views.dashboard, name="dashboard"),
 ]

@@ -1,6 +1,5 @@
 """Portal shell views: landing, dashboard, and the error pages of both front doors."""
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -8,6 +7,7 @@ from django.views.decorators.csrf import requires_csrf_token
 
 from drec.errors import error_response
 from drec.menu import landing_url
+from drec.permissions import AUTHENTICATED, PUBLIC, portal_rule
 from drec.selectors import dashboard_summary
 
 
@@ -15,6 +15,7 @@ def is_api_request(request) -> bool:
     return request.path.startswith("/api/") or request.path == "/api"
 
 
+@portal_rule(PUBLIC)
 def home(request):
     """``/``: the login page for visitors, the role's landing page for users."""
     if not request.user.is_authenticated:
@@ -22,7 +23,7 @@ def home(request):
     return redirect(landing_url(request.user))
 
 
-@login_required
+@portal_rule(AUTHENTICATED)
 def dashboard(request):
     return render(request, "drec/dashboard.html", {"summary": dashboard_summary(user=request.user)})
 
@@ -30,6 +31,9 @@ def dashboard(request):
 def api_not_found(request, *args, **kwargs):
     """Unknown paths under /api/ answer the API's 404 body, in DEBUG too."""
     return error_response(404, f"Cannot {request.method} {request.path}")
+
+
+api_not_found.acl = PUBLIC
 
 
 def _error_page(request, status: int, template: str, message: str):

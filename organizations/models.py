@@ -28,6 +28,11 @@ class Organization(TimestampedModel):
     organization_type = models.CharField(max_length=16, choices=OrganizationType.choices)
     org_email = models.EmailField(help_text="E-mail of the user who registered the organization.")
     status = models.CharField(max_length=16, choices=OrganizationStatus.choices, default=OrganizationStatus.ACTIVE)
+    # The integrator whose tenant this organization belongs to: its own ApiUser organization
+    # and the Developer/Buyer organizations it manages. Empty for directly registered ones.
+    api_user = models.ForeignKey(
+        "accounts.ApiUser", on_delete=models.PROTECT, null=True, blank=True, related_name="organizations"
+    )
 
     class Meta:
         ordering = ["id"]
@@ -46,3 +51,11 @@ class Organization(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.organization_type})"
+
+    @property
+    def is_managed(self) -> bool:
+        """A Developer/Buyer organization run by an api user on behalf of its members."""
+        return self.api_user_id is not None and self.organization_type in (
+            OrganizationType.DEVELOPER,
+            OrganizationType.BUYER,
+        )

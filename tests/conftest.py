@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role, User
 from organizations.models import OrganizationType
-from tests.factories import OrganizationFactory, UserFactory
+from tests.factories import OrganizationFactory, UserFactory, api_user_create
 
 
 @pytest.hookimpl(trylast=True)
@@ -34,15 +34,13 @@ def admin_user(db) -> User:
 
 @pytest.fixture
 def api_user(db) -> User:
-    organization = OrganizationFactory(name="Integrator One", organization_type=OrganizationType.API_USER)
-    return UserFactory(email="apiuser1@example.com", role=Role.API_USER, organization=organization)
+    return api_user_create(email="apiuser1@example.com", organization_name="Integrator One")
 
 
 @pytest.fixture
 def other_api_user(db) -> User:
     """An api user of another tenant: must never see the first api user's data."""
-    organization = OrganizationFactory(name="Integrator Two", organization_type=OrganizationType.API_USER)
-    return UserFactory(email="apiuser2@example.com", role=Role.API_USER, organization=organization)
+    return api_user_create(email="apiuser2@example.com", organization_name="Integrator Two")
 
 
 @pytest.fixture
@@ -87,6 +85,35 @@ PERSONAS = ["admin_user", "api_user", "other_api_user", "developer_admin", "devi
 def persona(request, db) -> User:
     """Each signed-in persona in turn."""
     return request.getfixturevalue(request.param)
+
+
+@pytest.fixture
+def grant(db):
+    """``grant(user, "DEVICE_MANAGEMENT_CRUDL", "Read", ...)``: an approved api-user grant."""
+    from acl.models import AclModule, EntityType, ModulePermission, verbs_to_mask
+
+    def make(user: User, module: str, *verbs: str) -> ModulePermission:
+        return ModulePermission.objects.create(
+            module=AclModule.objects.get(name=module),
+            entity_type=EntityType.USER,
+            user=user,
+            permissions_value=verbs_to_mask(list(verbs)),
+            is_active=True,
+        )
+
+    return make
+
+
+@pytest.fixture
+def token_for(db):
+    """``token_for(user)``: a real access token, as /api/auth/login would give."""
+    from accounts.models import TokenKind
+    from accounts.services import access_token_issue
+
+    def make(user: User) -> str:
+        return access_token_issue(user=user, kind=TokenKind.PASSWORD)[0]
+
+    return make
 
 
 @pytest.fixture

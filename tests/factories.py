@@ -2,7 +2,7 @@
 
 import factory
 
-from accounts.models import Role, User, UserStatus
+from accounts.models import ApiUser, Role, User, UserStatus
 from organizations.models import Organization, OrganizationType
 
 # Every factory-made user logs in with this password.
@@ -31,3 +31,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     status = UserStatus.ACTIVE
     organization = factory.SubFactory(OrganizationFactory)
     password = factory.django.Password(PASSWORD)
+
+
+def api_user_create(*, email: str, organization_name: str) -> User:
+    """An api user as registration makes it: its ApiUser organization, account and tenant record."""
+    organization = OrganizationFactory(name=organization_name, organization_type=OrganizationType.API_USER)
+    user = UserFactory(email=email, role=Role.API_USER, organization=organization)
+    organization.api_user = ApiUser.objects.create(user=user)
+    organization.save(update_fields=["api_user"])
+    return user
+
+
+def managed_organization_create(api_user: User, *, name: str, organization_type: str) -> Organization:
+    """A Developer or Buyer organization run by ``api_user``."""
+    return OrganizationFactory(name=name, organization_type=organization_type, api_user=api_user.api_user)

@@ -1,0 +1,277 @@
+"""Portal screens of access control (seed Step 2 and 3): ACL modules, role permissions,
+api users and their permission requests. Every rule is in acl.services."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from accounts import selectors as account_selectors
+from accounts.models import PermissionStatus, Role, User, UserRole
+from acl import selectors, services
+from acl.models import VERB_BITS, EntityType, ModuleStatus
+from drec.errors import DomainError
+from drec.forms import show_error
+from drec.pagination import paginate
+from drec.permissions import only, portal_rule
+
+ADMIN = only(Role.ADMIN)
+API_USER = only(Role.API_USER)
+VERB_CHOICES = [(verb, verb) for verb in VERB_BITS]
+
+
+def _grants_from_post(post) -> dict[int, list[str]]:
+    """``{module id: [verbs]}`` of the ticked rows of a module/verb matrix."""
+    return {
+        int(module_id): post.getlist(f"verbs-{module_id}")
+        for module_id in post.getlist("module")
+        if module_id.isdigit()
+    }
+
+
+def _matrix(*, selected: dict[int, list[str]] | None = None, locked: dict[int, str] | None = None) -> list[dict]:
+    """Rows of the module/verb matrix: each module with the verbs it offers."""
+    selected, locked = selected or {}, locked or {}
+    return [
+        {
+            "module": module,
+            "verbs": module.permissions,
+            "checked": module.id in selected,
+            "selected": selected.get(module.id, []),
+            "locked": locked.get(module.id),
+        }
+        for module in selectors.module_list()
+    ]
+
+
+def _error_messages(error: DomainError) -> list[str]:
+    if isinstance(error.errors, list) and error.errors and isinstance(error.errors[0], dict):
+        return [item["message"] for item in error.errors]
+    return [error.message]
+
+
+# --- ACL modules ------------------------------------------------------------------------
+
+
+class ModuleForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=100)
+    description = forms.CharField(label="Description", max_length=255)
+    status = forms.ChoiceField(label="Status", choices=ModuleStatus.choices, initial=ModuleStatus.ENABLE)
+    permissions = forms.MultipleChoiceField(
+        label="Permission", choices=VERB_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class ModuleEditForm(forms.Form):
+    status = forms.ChoiceField(label="Status", choices=ModuleStatus.choices)
+    permissions = forms.MultipleChoiceField(
+        label="Permission", choices=VERB_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
+
+
+@portal_rule(ADMIN)
+@require_http_methods(["GET", "POST"])
+def acl_modules(request):
+    action = request.POST.get("action")
+    form = ModuleForm(request.POST if action == "create" else None)
+    editing = (
+        selectors.module_get(module_id=int(request.GET["edit"])) if request.GET.get("edit", "").isdigit() else None
+    )
+    edit_form = None
+    if editing is not None:
+        edit_form = ModuleEditForm(
+            request.POST if action == "edit" else None,
+            initial={"status": editing.status, "permissions": editing.permissions},
+        )
+    if action == "create" and form.is_valid():
+        try:
+            module = services.module_create(**form.cleaned_data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            messages.success(request, f"ACL module {module.name} created.")
+            return redirect("admin-acl-modules")
+    if action == "edit" and edit_form is not None and edit_form.is_valid():
+        try:
+            services.module_update(module_id=editing.id, **edit_form.cleaned_data)
+        except DomainError as error:
+            show_error(edit_form, error)
+        else:
+            messages.success(request, f"ACL module {editing.name} updated.")
+            return redirect("admin-acl-modules")
+    return render(
+        request,
+        "acl/acl_modules.html",
+        {
+            "modules": selectors.module_list(),
+            "form": form,
+            "open_create": action == "create",
+            "editing": editing,
+            "edit_form": edit_form,
+        },
+    )
+
+
+# --- Role permissions -------------------------------------------------------------------
+
+
+@portal_rule(ADMIN)
+@require_http_methods(["GET", "POST"])
+def role_permissions(request):
+    roles = UserRole.objects.exclude(name=Role.ADMIN)
+    action = request.POST.get("action")
+    errors: list[str] = []
+    role_id = int(request.POST.get("role") or request.GET.get("role") or 2)
+    selected: dict[int, list[str]] = {}
+    if action == "add":
+        selected = _grants_from_post(request.POST)
+        try:
+            services.role_permissions_set(role_id=role_id, grants=selected)
+        except DomainError as error:
+            errors = _error_messages(error)
+        else:
+            messages.success(request, "Role permissions saved.")
+            return redirect(f"{reverse('admin-role-permissions')}?role={role_id}")
+    else:
+        selected = {g.module_id: g.permissions for g in selectors.role_permission_list(role_id=role_id)}
+
+    editing = None
+    if request.GET.get("edit", "").isdigit():
+        editing = selectors.permission_list(user=request.user).filter(pk=int(request.GET["edit"])).first()
+    if action == "edit" and editing is not None:
+        try:
+            services.permission_update(
+                acting_user=request.user,
+                permission_id=editing.id,
+                permissions=request.POST.getlist("permissions"),
+                active=request.POST.get("active") == "1",
+            )
+        except DomainError as error:
+            errors = _error_messages(error)
+        else:
+            messages.success(request, "Permission updated.")
+            return redirect(f"{reverse('admin-role-permissions')}?role={editing.role_id}")
+    grants = selectors.permission_list(user=request.user).filter(entity_type=EntityType.ROLE)
+    return render(
+        request,
+        "acl/role_permissions.html",
+        {
+            "roles": roles,
+            "role_id": role_id,
+            "rows": _matrix(selected=selected),
+            "grants": grants.order_by("role_id", "module_id"),
+            "errors": errors,
+            "editing": editing,
+        },
+    )
+
+
+# --- Api users and their requests (admin) -----------------------------------------------
+
+
+@portal_rule(ADMIN)
+def api_users(request):
+    organization_name = request.GET.get("organizationName", "").strip()
+    page = paginate(
+        request,
+        account_selectors.api_user_list(organization_name=organization_name),
+        key="users",
+        serialize=list,
+    )
+    return render(request, "acl/api_users.html", {"page": page, "organization_name": organization_name})
+
+
+@portal_rule(ADMIN)
+def api_user_picker(request):
+    if request.GET.get("user", "").isdigit():
+        return redirect("admin-api-user-permission-detail", user_id=int(request.GET["user"]))
+    return render(request, "acl/api_user_picker.html", {"api_users": account_selectors.api_user_list()})
+
+
+class VerifyForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Permission",
+        choices=[(PermissionStatus.ACTIVE, "Active"), (PermissionStatus.DEACTIVE, "Deactive")],
+    )
+
+
+@portal_rule(ADMIN)
+@require_http_methods(["GET", "POST"])
+def api_user_permissions(request, user_id: int):
+    account = get_object_or_404(User.objects.select_related("api_user", "organization"), pk=user_id, role=Role.API_USER)
+    form = VerifyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.api_user_permission_verify(
+                api_user_id=account.api_user.api_user_id, status=form.cleaned_data["status"]
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            messages.success(
+                request, f"Permission status of {account.get_full_name()} is now {form.cleaned_data['status']}."
+            )
+            return redirect("admin-api-user-permission-detail", user_id=user_id)
+    grants = selectors.permission_list(user=request.user).filter(entity_type=EntityType.USER, user=account)
+    return render(
+        request,
+        "acl/api_user_permissions.html",
+        {"account": account, "grants": grants, "form": form, "admin_view": True},
+    )
+
+
+# --- The api user's own requests --------------------------------------------------------
+
+
+@portal_rule(API_USER)
+@require_http_methods(["GET", "POST"])
+def permission_request(request):
+    """Module Permission Request Form: tick modules and their verbs, then wait for approval."""
+    requested = {
+        g.module_id: ("Active" if g.is_active else "Inactive") for g in selectors.permission_list(user=request.user)
+    }
+    errors: list[str] = []
+    selected: dict[int, list[str]] = {}
+    if request.method == "POST":
+        selected = _grants_from_post(request.POST)
+        items = [{"aclmodulesId": module_id, "permissions": verbs} for module_id, verbs in selected.items()]
+        try:
+            services.api_user_permission_request(user=request.user, items=items)
+        except DomainError as error:
+            errors = _error_messages(error)
+        else:
+            messages.success(request, "Request sent. The super admin will review it.")
+            return redirect("apiuser-permissions")
+    return render(
+        request,
+        "acl/permission_request.html",
+        {"rows": _matrix(selected=selected, locked=requested), "errors": errors},
+    )
+
+
+@portal_rule(API_USER)
+@require_http_methods(["GET", "POST"])
+def my_permissions(request):
+    """My Permission: the api user's grants; editing one sends it back for approval."""
+    grants = selectors.permission_list(user=request.user)
+    editing = grants.filter(pk=int(request.GET["edit"])).first() if request.GET.get("edit", "").isdigit() else None
+    errors: list[str] = []
+    if request.method == "POST" and editing is not None:
+        try:
+            services.permission_update(
+                acting_user=request.user, permission_id=editing.id, permissions=request.POST.getlist("permissions")
+            )
+        except DomainError as error:
+            errors = _error_messages(error)
+        else:
+            messages.success(
+                request, f"{editing.module.name} updated; it is inactive until the super admin approves it."
+            )
+            return redirect("apiuser-permissions")
+    account = account_selectors.user_get(user_id=request.user.pk)
+    return render(
+        request,
+        "acl/api_user_permissions.html",
+        {"account": account, "grants": grants, "editing": editing, "errors": errors, "admin_view": False},
+    )

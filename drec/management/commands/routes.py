@@ -1,0 +1,21 @@
+"""``manage.py routes [--api]``: every route with the access rule it declares."""
+
+from django.core.management.base import BaseCommand
+
+from drec.routes import routes
+
+
+class Command(BaseCommand):
+    help = "List the routes of the project and the access rule each declares."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--api", action="store_true", help="only the API under /api/")
+
+    def handle(self, *args, **options):
+        for route in routes():
+            if options["api"] and not route.is_api:
+                continue
+            if not route.is_ours:
+                continue
+            rule = route.rule.describe() if route.rule else "NO RULE"
+            self.stdout.write(f"{route.method:7} /{route.path:60} {rule}")

@@ -1,0 +1,48 @@
+"""Template helpers of the portal: form fields in the portal's look, and the access check."""
+
+from django import forms, template
+
+from drec.permissions import Rule, acl
+
+register = template.Library()
+
+
+@register.filter
+def control(field):
+    """Render a form field's widget with Bootstrap's classes (and the invalid state)."""
+    widget = field.field.widget
+    if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect):
+        css = "form-check-input"
+    elif isinstance(widget, forms.Select):
+        css = "form-select"
+    else:
+        css = "form-control"
+    if field.errors:
+        css += " is-invalid"
+    existing = widget.attrs.get("class", "")
+    return field.as_widget(attrs={"class": f"{existing} {css}".strip()})
+
+
+def _masks(context):
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None, None
+    if not hasattr(request, "_acl_masks"):
+        from acl.selectors import granted_masks
+
+        request._acl_masks = granted_masks(user)
+    return user, request._acl_masks
+
+
+@register.simple_tag(takes_context=True)
+def may(context, module: str, verb: str) -> bool:
+    """``{% may "DEVICE_MANAGEMENT_CRUDL" "Write" as can_add %}``: the same check as the API."""
+    user, masks = _masks(context)
+    return acl(module, verb).allows(user, masks=masks) if user else False
+
+
+@register.simple_tag(takes_context=True)
+def allowed(context, rule: Rule) -> bool:
+    user, masks = _masks(context)
+    return rule.allows(user, masks=masks) if user else rule.public
