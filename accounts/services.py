@@ -138,22 +138,26 @@ def user_register(
     first_name: str,
     last_name: str,
     email: str,
-    password: str,
-    confirm_password: str,
+    password: str | None,
+    confirm_password: str | None,
     organization_type: str,
     org_name: str,
     org_address: str = "",
     api_user_id=None,
     acting_user=None,
+    by_admin: bool = False,
 ) -> User:
     """Register an organization and its first user (SPEC §2).
 
     Developer → OrganizationAdmin, Buyer → Buyer, ApiUser → ApiUser plus its api-user record
     (permission request state ``Request``). With ``api_user_id`` the caller must be that api
-    user holding USER_MANAGEMENT_CRUDL Write; the Developer/Buyer organization is then
-    managed by it and its user cannot sign in. Sends the e-mail confirmation, except to
-    members of managed organizations.
+    user holding USER_MANAGEMENT_CRUDL Write; the Developer/Buyer organization is then managed
+    by it and its user cannot sign in (its password may be omitted). ``by_admin``: the super
+    admin creates it; without a password the user gets an e-mail link to choose one.
+    Self-registered users get the e-mail confirmation.
     """
+    from organizations.services import organization_access_grant
+
     organization_type = _organization_type(organization_type)
     managing = None
     if api_user_id:
@@ -163,6 +167,11 @@ def user_register(
                 errors={"organizationType": ["Must be Developer or Buyer when api_user_id is given."]},
             )
         managing = _managing_api_user(acting_user=acting_user, api_user_id=api_user_id)
+    if by_admin and organization_type == OrganizationType.API_USER:
+        raise InvalidInput(
+            "Api users register themselves (they receive their private key).",
+            errors={"organizationType": ["Must be Developer or Buyer."]},
+        )
 
     email = email.strip().lower()
     org_name = org_name.strip()
@@ -173,7 +182,10 @@ def user_register(
         role=ROLE_OF_ORGANIZATION_TYPE[organization_type],
         status=UserStatus.ACTIVE,
     )
-    _password_check(password, confirm_password, user=user, field="password", confirm_field="confirmPassword")
+    if password is not None:
+        _password_check(password, confirm_password, user=user, field="password", confirm_field="confirmPassword")
+    elif managing is None and not by_admin:
+        raise InvalidInput("password: This field is required.", errors={"password": ["This field is required."]})
     if User.objects.filter(email=email).exists():
         raise Conflict(f"User with email {email} already exists", errors={"email": ["Already registered."]})
     if Organization.objects.filter(name__iexact=org_name).exists():
@@ -193,7 +205,10 @@ def user_register(
                 api_user=managing,
             )
             user.organization = organization
-            user.set_password(password)
+            if password is None:
+                user.set_unusable_password()
+            else:
+                user.set_password(password)
             user.save()
             if organization_type == OrganizationType.API_USER:
                 organization.api_user = ApiUser.objects.create(user=user)
@@ -202,8 +217,13 @@ def user_register(
         # Another registration with the same e-mail or organization name won the race.
         raise Conflict("This e-mail or organization name was registered a moment ago.") from None
 
+    organization_access_grant(user=user, organization=organization)
+    if managing is not None:
+        organization_access_grant(user=managing.user, organization=organization)
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
-    if managing is None:
+    if by_admin and password is None:
+        enqueue("accounts.tasks.welcome_send", user.pk)
+    elif managing is None:
         enqueue("accounts.tasks.email_confirmation_send", user.pk)
     return user
 

@@ -39,3 +39,16 @@ def password_reset_send(user_id: int) -> None:
     link = f"{settings.DREC_PUBLIC_URL}/reset-password?{urlencode({'token': token, 'email': user.email})}"
     minutes = settings.PASSWORD_RESET_TIMEOUT // 60
     _send("password_reset", to=user.email, context={"user": user, "link": link, "token": token, "minutes": minutes})
+
+
+def welcome_send(user_id: int) -> None:
+    """An account the super admin created: a link to choose a password (none is ever mailed)."""
+    from accounts.services import password_reset_token
+
+    user = User.objects.select_related("organization").filter(pk=user_id, status="Active").first()
+    if user is None:
+        return
+    token = password_reset_token(user)
+    link = f"{settings.DREC_PUBLIC_URL}/reset-password?{urlencode({'token': token, 'email': user.email})}"
+    minutes = settings.PASSWORD_RESET_TIMEOUT // 60
+    _send("welcome", to=user.email, context={"user": user, "link": link, "minutes": minutes})

@@ -21,9 +21,9 @@ class MenuItem:
     label: str
     url_name: str
     icon: str = "bi-dot"
-    # For pages outside the portal's views (Swagger, Django admin); portal pages declare
-    # their own rule.
-    rule: Rule | None = None
+    # A further condition on top of the page's own rule (the same page can sit in two places
+    # of the menu for different roles), or the rule of a page outside the portal's views.
+    also: Rule | None = None
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,24 @@ class MenuSection:
     items: tuple[MenuItem, ...]
 
 
+ORGANIZATION_MEMBERS = only(Role.ORGANIZATION_ADMIN, Role.DEVICE_OWNER, Role.BUYER, Role.SUB_BUYER)
+NOT_API_USER = only(*(role for role in Role.values if role != Role.API_USER))
+
 MENU: tuple[MenuItem | MenuSection, ...] = (
     MenuItem("Dashboard", "dashboard", icon="bi-speedometer2"),
     MenuSection(
         "Organization",
         "bi-building",
-        (MenuItem("All ApiUser", "admin-api-users"),),
+        (
+            MenuItem("My Organizations", "my-organization"),
+            MenuItem("Add Organizations", "admin-add-organization", also=only(Role.ADMIN)),
+            MenuItem("Add Organizations", "apiuser-add-organization", also=only(Role.API_USER)),
+            MenuItem("All Organizations", "all-organizations"),
+            MenuItem("All Users", "all-users", also=NOT_API_USER),
+            MenuItem("All Users", "apiuser-all-users", also=only(Role.API_USER)),
+            MenuItem("All ApiUser", "admin-api-users"),
+            MenuItem("Invitation", "organization-invitations", also=ORGANIZATION_MEMBERS),
+        ),
     ),
     MenuSection(
         "Permission",
@@ -55,12 +67,12 @@ MENU: tuple[MenuItem | MenuSection, ...] = (
     MenuSection(
         "Developers",
         "bi-code-slash",
-        (MenuItem("API documentation", "swagger-ui", icon="bi-book", rule=PUBLIC),),
+        (MenuItem("API documentation", "swagger-ui", icon="bi-book", also=PUBLIC),),
     ),
     MenuSection(
         "Administration",
         "bi-shield-lock",
-        (MenuItem("Django admin", "admin:index", icon="bi-tools", rule=only(Role.ADMIN)),),
+        (MenuItem("Django admin", "admin:index", icon="bi-tools", also=only(Role.ADMIN)),),
     ),
 )
 
@@ -73,9 +85,10 @@ def landing_url(user) -> str:
 
 
 @cache
-def _target(item: MenuItem) -> tuple[str, Rule | None]:
+def _target(item: MenuItem) -> tuple[str, tuple[Rule, ...]]:
     url = reverse(item.url_name)
-    return url, item.rule or getattr(resolve(url).func, "acl", None)
+    rules = tuple(rule for rule in (getattr(resolve(url).func, "acl", None), item.also) if rule is not None)
+    return url, rules
 
 
 def menu_for(user, current_path: str) -> list[dict]:
@@ -83,8 +96,8 @@ def menu_for(user, current_path: str) -> list[dict]:
     masks = granted_masks(user) if user.role != Role.ADMIN else {}
 
     def entry(item: MenuItem) -> dict | None:
-        url, rule = _target(item)
-        if rule is None or not rule.allows(user, masks=masks):
+        url, rules = _target(item)
+        if not rules or not all(rule.allows(user, masks=masks) for rule in rules):
             return None
         active = current_path == url or (url != "/" and current_path.startswith(url.rstrip("/") + "/"))
         return {"label": item.label, "url": url, "icon": item.icon, "active": active}

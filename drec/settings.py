@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
+    "guardian",
     "django_q",
     "django_htmx",
     "drec",
@@ -168,7 +169,9 @@ AUTH_USER_MODEL = "accounts.User"
 
 # One backend for every front door (portal, API, Django admin): e-mail + password, and only
 # for accounts that may sign in (active, not a member of an organization run by an api user).
-AUTHENTICATION_BACKENDS = ["accounts.backends.AuthenticationBackend"]
+AUTHENTICATION_BACKENDS = ["accounts.backends.AuthenticationBackend", "guardian.backends.ObjectPermissionBackend"]
+# django-guardian: no anonymous user row (visitors never hold object permissions).
+ANONYMOUS_USER_NAME = None
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -197,6 +200,9 @@ ACCOUNT_RATE_LIMITS = {
 
 # Address of the portal in links sent by e-mail (tasks have no request to read it from).
 DREC_PUBLIC_URL = env_str("DREC_PUBLIC_URL", "http://localhost:3040").rstrip("/")
+
+# Days an invitation link works.
+DREC_INVITATION_DAYS = env_int("DREC_INVITATION_DAYS", 7)
 
 # API access tokens (HS256 JWTs, revocable by jti).
 DREC_JWT_SECRET = env_str("DREC_JWT_SECRET", SECRET_KEY)

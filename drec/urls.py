@@ -8,11 +8,13 @@ from accounts.urls import api_urlpatterns as accounts_api
 from acl.urls import api_urlpatterns as acl_api
 from devices.urls import api_urlpatterns as devices_api
 from drec import api, views
+from organizations.urls import api_urlpatterns as organizations_api
 
 api_urlpatterns = [
     path("health", api.HealthView.as_view(), name="api-health"),
     *accounts_api,
     *acl_api,
+    *organizations_api,
     *devices_api,
     # Last: every other /api/ path answers the API's 404 body.
     re_path(r"^.*$", views.api_not_found),
@@ -26,6 +28,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("acl.urls")),
+    path("", include("organizations.urls")),
     path("", views.home, name="home"),
     path("dashboard", views.dashboard, name="dashboard"),
 ]

@@ -1,7 +1,9 @@
 """Organizations: developers, buyers, API users' own organizations and the super admin's."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from drec.models import TimestampedModel
 
@@ -59,3 +61,57 @@ class Organization(TimestampedModel):
             OrganizationType.DEVELOPER,
             OrganizationType.BUYER,
         )
+
+
+class OrganizationUserObjectPermission(UserObjectPermissionBase):
+    """django-guardian's per-user organization access, with a real foreign key (its generic
+    relation would make every tenancy filter a slow text join)."""
+
+    content_object = models.ForeignKey(Organization, on_delete=models.CASCADE)
+
+
+class OrganizationGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Organization, on_delete=models.CASCADE)
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "Pending"
+    ACCEPTED = "Accepted"
+    REJECTED = "Rejected"
+
+
+class Invitation(TimestampedModel):
+    """An invitation by e-mail to join an organization with a role; the invitee sets their own
+    password through the single-use link of the invitation e-mail."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=20)
+    status = models.CharField(max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING)
+    sender = models.CharField(max_length=301, blank=True, help_text="Name of the person who invited")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "email"],
+                condition=models.Q(status="Pending"),
+                name="one_pending_invitation_per_email_and_organization",
+            ),
+            models.CheckConstraint(condition=models.Q(email=Lower("email")), name="invitation_email_lower_case"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=InvitationStatus.values), name="invitation_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["OrganizationAdmin", "DeviceOwner", "User", "SubBuyer"]),
+                name="invitation_role_is_an_organization_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organization.name} ({self.role}, {self.status})"

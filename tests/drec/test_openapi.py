@@ -27,3 +27,19 @@ def test_swagger_ui_loads_only_local_assets(client, db):
     for source in sources:
         if source.startswith("/static/"):
             assert client.get(source).status_code == 200, source
+
+
+def test_schema_generation_has_no_warnings():
+    """Colliding operation ids or unnamed enums confuse generated clients."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null"],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr

@@ -49,10 +49,15 @@ def test_members_see_their_organization_only(client, developer_admin, device_own
     assert 'data-testid="organizations-by-type"' not in html
 
 
-MEMBER_MENU = ["Dashboard", "Profile", "API documentation"]
+MEMBER_MENU = ["Dashboard", "My Organizations", "All Users", "Invitation", "Profile", "API documentation"]
+API_USER_MENU = ["Dashboard", "Permission Request", "My Permission", "Profile", "API documentation"]
 EXPECTED_MENUS = {
     "admin_user": [
         "Dashboard",
+        "My Organizations",
+        "Add Organizations",
+        "All Organizations",
+        "All Users",
         "All ApiUser",
         "ACL Module",
         "User Role Permission",
@@ -61,8 +66,9 @@ EXPECTED_MENUS = {
         "API documentation",
         "Django admin",
     ],
-    "api_user": ["Dashboard", "Permission Request", "My Permission", "Profile", "API documentation"],
-    "other_api_user": ["Dashboard", "Permission Request", "My Permission", "Profile", "API documentation"],
+    # A new api user has no grant yet: only its permission pages.
+    "api_user": API_USER_MENU,
+    "other_api_user": API_USER_MENU,
     "developer_admin": MEMBER_MENU,
     "device_owner": MEMBER_MENU,
     "buyer": MEMBER_MENU,
@@ -140,3 +146,19 @@ def test_bare_allauth_signup_is_closed(client, db):
 def test_allauth_pages_we_do_not_offer_are_not_routed(client, admin_user, path):
     client.force_login(admin_user)
     assert client.get(path).status_code == 404
+
+
+def test_an_api_users_menu_grows_with_its_approved_grants(client, api_user, grant):
+    grant(api_user, "ORGANIZATION_MANAGEMENT_CRUDL", "Read")
+    grant(api_user, "USER_MANAGEMENT_CRUDL", "Write")
+    assert labels(api_user) == [
+        "Dashboard",
+        "My Organizations",
+        "Add Organizations",
+        "All Organizations",
+        "All Users",
+        "Permission Request",
+        "My Permission",
+        "Profile",
+        "API documentation",
+    ]

@@ -1,0 +1,293 @@
+"""Portal screens of organizations (seed Step 4 Organization, ui.md §3.8-3.15)."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from accounts import services as account_services
+from accounts.models import Role, UserStatus
+from drec.errors import DomainError, NotFound
+from drec.forms import show_error
+from drec.pagination import paginate
+from drec.permissions import PUBLIC, acl, portal_rule
+from organizations import selectors, services
+
+MEMBER_ROLES = (Role.ORGANIZATION_ADMIN, Role.DEVICE_OWNER, Role.BUYER, Role.SUB_BUYER)
+
+
+class InviteForm(forms.Form):
+    firstName = forms.CharField(label="First Name", max_length=150, required=False)
+    lastName = forms.CharField(label="Last Name", max_length=150, required=False)
+    email = forms.EmailField(label="Email", max_length=254)
+    role = forms.ChoiceField(label="Role", choices=())
+
+    def __init__(self, *args, roles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(role, role) for role in roles]
+
+
+def _invite(request, form: InviteForm, organization_id) -> bool:
+    """Send an invitation from a portal form; True when it went out."""
+    if not form.is_valid():
+        return False
+    data = form.cleaned_data
+    try:
+        services.invitation_create(
+            acting_user=request.user,
+            organization_id=organization_id,
+            email=data["email"],
+            role=data["role"],
+            first_name=data["firstName"],
+            last_name=data["lastName"],
+        )
+    except DomainError as error:
+        show_error(form, error)
+        return False
+    messages.success(request, f"Invitation sent to {data['email']}.")
+    return True
+
+
+@portal_rule(acl("ORGANIZATION_MANAGEMENT_CRUDL", "Read"))
+def my_organization(request):
+    organization = request.user.organization
+    members = selectors.member_list(user=request.user, organization=organization) if organization else []
+    return render(request, "organizations/my_organization.html", {"organization": organization, "members": members})
+
+
+@portal_rule(acl("INVITATION_MANAGEMENT_CRUDL", "Read", *MEMBER_ROLES))
+@require_http_methods(["GET", "POST"])
+def invitations(request):
+    """Invite into one's own organization, and the invitations sent from it."""
+    organization = request.user.organization
+    if organization is None:
+        raise NotFound("You do not belong to an organization.")
+    roles = services.invitable_roles(acting_user=request.user, organization=organization)
+    form = InviteForm(request.POST or None, roles=roles)
+    if request.method == "POST" and _invite(request, form, None):
+        return redirect(f"{reverse('organization-invitations')}?tab=list")
+    tab = "invite" if request.method == "POST" else request.GET.get("tab", "invite")
+    return render(
+        request,
+        "organizations/invitations.html",
+        {
+            "form": form,
+            "tab": tab,
+            "invitations": selectors.invitation_list(user=request.user, organization=organization),
+        },
+    )
+
+
+@portal_rule(acl("ORGANIZATION_MANAGEMENT_CRUDL", "Read", Role.API_USER))
+def all_organizations(request):
+    """All Organizations, filtered by a part of the name as one types (HTMX)."""
+    name = request.GET.get("organizationName", "").strip()
+    page = paginate(
+        request, selectors.organization_overview(user=request.user, name=name), key="organizations", serialize=list
+    )
+    context = {"page": page, "organization_name": name}
+    if request.htmx:
+        return render(request, "organizations/_organizations_table.html", context)
+    return render(request, "organizations/all_organizations.html", context)
+
+
+@portal_rule(acl("ADMIN_APIUSER_ORGANIZATION_CRUDL", "Read", Role.API_USER))
+@require_http_methods(["GET", "POST"])
+def organization_users(request, organization_id: int):
+    """One organization's details and members, with the "Invite User" dialog."""
+    organization = selectors.organization_get(user=request.user, organization_id=organization_id)
+    roles = services.invitable_roles(acting_user=request.user, organization=organization)
+    form = InviteForm(request.POST or None, roles=roles)
+    if request.method == "POST" and _invite(request, form, organization.id):
+        return redirect("organization-users", organization_id=organization.id)
+    page = paginate(
+        request, selectors.member_list(user=request.user, organization=organization), key="users", serialize=list
+    )
+    return render(
+        request,
+        "organizations/organization_users.html",
+        {
+            "organization": organization,
+            "page": page,
+            "form": form,
+            "roles": roles,
+            "invite_open": request.method == "POST",
+            "invitations": selectors.invitation_list(user=request.user, organization=organization)[:20],
+        },
+    )
+
+
+class MemberForm(forms.Form):
+    firstName = forms.CharField(label="First Name", max_length=150)
+    lastName = forms.CharField(label="Last Name", max_length=150, required=False)
+    email = forms.EmailField(label="Email", max_length=254)
+    status = forms.ChoiceField(label="Status", choices=UserStatus.choices)
+
+
+@portal_rule(acl("ORGANIZATION_MANAGEMENT_CRUDL", "Read"))
+@require_http_methods(["GET", "POST"])
+def all_users(request):
+    """All Users the caller may see; the super admin and api users filter by organization."""
+    action = request.POST.get("action")
+    if action == "delete":
+        try:
+            services.member_remove(
+                acting_user=request.user,
+                member_id=request.POST.get("user"),
+                delete_empty_organization=request.user.role == Role.ADMIN,
+            )
+            messages.success(request, "User removed.")
+        except DomainError as error:
+            messages.error(request, error.message)
+        return redirect(request.get_full_path())
+
+    editing = None
+    edit_form = None
+    if request.GET.get("edit", "").isdigit():
+        editing = selectors.member_get(user=request.user, member_id=int(request.GET["edit"]))
+        edit_form = MemberForm(
+            request.POST if action == "edit" else None,
+            initial={
+                "firstName": editing.first_name,
+                "lastName": editing.last_name,
+                "email": editing.email,
+                "status": editing.status,
+            },
+        )
+        if action == "edit" and edit_form.is_valid():
+            data = edit_form.cleaned_data
+            try:
+                services.member_update(
+                    acting_user=request.user,
+                    member_id=editing.id,
+                    first_name=data["firstName"],
+                    last_name=data["lastName"],
+                    email=data["email"],
+                    status=data["status"],
+                )
+            except DomainError as error:
+                show_error(edit_form, error)
+            else:
+                messages.success(request, f"{data['email']} updated.")
+                return redirect(request.path)
+
+    filterable = request.user.role in (Role.ADMIN, Role.API_USER)
+    organization = None
+    if filterable and request.GET.get("organizationId", "").isdigit():
+        organization = selectors.organization_get(user=request.user, organization_id=int(request.GET["organizationId"]))
+    members = selectors.member_list(user=request.user, organization=organization)
+    return render(
+        request,
+        "organizations/all_users.html",
+        {
+            "page": paginate(request, members, key="users", serialize=list),
+            "filterable": filterable,
+            "organizations": selectors.organization_overview(user=request.user) if filterable else None,
+            "organization": organization,
+            "editing": editing,
+            "edit_form": edit_form,
+        },
+    )
+
+
+class AddOrganizationForm(forms.Form):
+    firstName = forms.CharField(label="First Name", max_length=150)
+    lastName = forms.CharField(label="Last Name", max_length=150)
+    email = forms.EmailField(label="Email", max_length=254)
+    organizationType = forms.ChoiceField(
+        label="Organization Type", choices=[("Developer", "Developer"), ("Buyer", "Buyer")]
+    )
+    orgName = forms.CharField(label="Organization Name", max_length=255)
+    orgAddress = forms.CharField(label="Organization Address", max_length=500, required=False)
+
+    STEPS = (
+        ("User Info", ("firstName", "lastName", "email")),
+        ("Organization Info", ("organizationType", "orgName", "orgAddress")),
+    )
+
+
+@portal_rule(acl("USER_MANAGEMENT_CRUDL", "Write", Role.API_USER))
+@require_http_methods(["GET", "POST"])
+def add_organization(request):
+    """ "Add Organizations": a Developer or Buyer organization with its first user. The super
+    admin's user gets an e-mail link to choose a password; an api user's organization is
+    managed by it (its user does not sign in)."""
+    form = AddOrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        by_admin = request.user.role == Role.ADMIN
+        try:
+            user = account_services.user_register(
+                first_name=data["firstName"],
+                last_name=data["lastName"],
+                email=data["email"],
+                password=None,
+                confirm_password=None,
+                organization_type=data["organizationType"],
+                org_name=data["orgName"],
+                org_address=data["orgAddress"],
+                api_user_id=None if by_admin else request.user.api_user.api_user_id,
+                acting_user=request.user,
+                by_admin=by_admin,
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            messages.success(request, f"Organization {user.organization.name} and its user {user.email} were added.")
+            return redirect("all-users" if by_admin else "apiuser-all-users")
+    first_step_with_error = next(
+        (index for index, (_title, names) in enumerate(form.STEPS) if any(form.errors.get(n) for n in names)), 0
+    )
+    steps = [(title, [form[name] for name in names]) for title, names in form.STEPS]
+    return render(
+        request,
+        "organizations/add_organization.html",
+        {"form": form, "steps": steps, "current_step": first_step_with_error},
+    )
+
+
+class AcceptInvitationForm(forms.Form):
+    firstName = forms.CharField(label="First Name", max_length=150)
+    lastName = forms.CharField(label="Last Name", max_length=150, required=False)
+    password = forms.CharField(label="Password", max_length=128, strip=False, widget=forms.PasswordInput)
+    confirmPassword = forms.CharField(label="Confirm Password", max_length=128, strip=False, widget=forms.PasswordInput)
+
+
+@portal_rule(PUBLIC)
+@require_http_methods(["GET", "POST"])
+def accept_invitation(request):
+    """The link of the invitation e-mail: choose a password to join, or decline."""
+    params = request.POST if request.method == "POST" else request.GET
+    token, invitation_id = params.get("token", ""), params.get("invitaionId", "")
+    invitation = services.invitation_from_token(invitation_id=invitation_id, token=token)
+    form = AcceptInvitationForm(
+        request.POST if params.get("action") == "accept" else None,
+        initial={"firstName": invitation.first_name, "lastName": invitation.last_name},
+    )
+    if request.method == "POST":
+        if params.get("action") == "reject":
+            services.invitation_respond(invitation_id=invitation.id, token=token, status="Rejected")
+            return render(request, "organizations/invitation_declined.html", {"invitation": invitation})
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.invitation_respond(
+                    invitation_id=invitation.id,
+                    token=token,
+                    status="Accepted",
+                    password=data["password"],
+                    confirm_password=data["confirmPassword"],
+                    first_name=data["firstName"],
+                    last_name=data["lastName"],
+                )
+            except DomainError as error:
+                show_error(form, error)
+            else:
+                messages.success(request, f"Welcome to {invitation.organization.name}! Log in with your new password.")
+                return redirect("account_login")
+    return render(
+        request,
+        "organizations/accept_invitation.html",
+        {"invitation": invitation, "form": form, "token": token},
+    )
