@@ -6,6 +6,7 @@ Private keys exist only in memory, long enough to be streamed to their owner onc
 import base64
 import hashlib
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
@@ -19,7 +20,7 @@ def public_key_parse(pem: str) -> tuple[str, str, str]:
     """``(algorithm, normalised PEM, kid)`` of an RSA (≥ 2048 bits) or Ed25519 public key."""
     try:
         key = serialization.load_pem_public_key(pem.strip().encode())
-    except (ValueError, TypeError, UnicodeEncodeError):
+    except (ValueError, TypeError, UnicodeEncodeError, UnsupportedAlgorithm):
         raise InvalidInput(
             "publicKey is not a PEM public key (-----BEGIN PUBLIC KEY-----).",
             errors={"publicKey": ["Not a PEM-encoded public key."]},

@@ -15,6 +15,7 @@ from allauth.account.utils import url_str_to_user_pk, user_pk_to_url_str
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.hashers import make_password
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -398,9 +399,10 @@ def token_from_client_assertion(*, grant_type: str, assertion_type: str, asserti
         raise _assertion_refused("signature does not match any active key")
 
     now = timezone.now()
-    expires = datetime.fromtimestamp(claims["exp"], tz=UTC)
-    if expires > now + timedelta(seconds=settings.DREC_CLIENT_ASSERTION_MAX_SECONDS + 30):
+    latest = now.timestamp() + settings.DREC_CLIENT_ASSERTION_MAX_SECONDS + 30  # 30 s of clock skew
+    if claims["exp"] > latest:
         raise _assertion_refused(f"exp may be at most {settings.DREC_CLIENT_ASSERTION_MAX_SECONDS} seconds ahead")
+    expires = datetime.fromtimestamp(claims["exp"], tz=UTC)
     try:
         with transaction.atomic():
             UsedClientAssertion.objects.create(api_user=api_user, jti=str(claims["jti"])[:255], expires_at=expires)
@@ -429,7 +431,8 @@ def user_profile_update(*, user: User, first_name: str, last_name: str, email: s
 
 @transaction.atomic
 def user_password_change(*, user: User, old_password: str, new_password: str, confirm_password: str | None = None):
-    """Change the password knowing the current one; every other access token is revoked."""
+    """Change the password knowing the current one; all the account's access tokens are revoked
+    (the portal keeps its own session)."""
     if not user.check_password(old_password):
         raise InvalidInput("oldPassword: Incorrect current password.", errors={"oldPassword": ["Incorrect."]})
     _password_check(new_password, confirm_password, user=user, field="newPassword", confirm_field="confirmPassword")
@@ -451,18 +454,36 @@ def email_confirmation_resend(*, user: User) -> None:
     enqueue("accounts.tasks.email_confirmation_send", user.pk)
 
 
+def _confirmed_address(key: str) -> EmailAddress | None:
+    """The already confirmed address a still valid key was made for (allauth's lookup only
+    finds unconfirmed ones)."""
+    from allauth.account import app_settings as allauth_settings
+
+    try:
+        address_id = signing.loads(
+            key,
+            max_age=24 * 3600 * settings.ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS,
+            salt=allauth_settings.SALT,
+        )
+    except signing.BadSignature:
+        return None
+    return EmailAddress.objects.select_related("user").filter(pk=address_id, verified=True).first()
+
+
 @transaction.atomic
 def email_confirm(*, key: str) -> tuple[User, bool]:
-    """Confirm the address a confirmation key was made for. Returns ``(user, newly confirmed)``."""
+    """Confirm the address a confirmation key was made for. Returns ``(user, newly confirmed)``;
+    a second use of a valid key says it was already confirmed."""
     confirmation = EmailConfirmationHMAC.from_key(key)
     if confirmation is None:
+        confirmed = _confirmed_address(key)
+        if confirmed is not None:
+            return confirmed.user, False
         raise InvalidInput(
             "The e-mail confirmation link is invalid or has expired; ask for a new one.",
             errors={"token": ["Invalid or expired."]},
         )
     address = confirmation.email_address
-    if address.verified:
-        return address.user, False
     address.verified = True
     address.save(update_fields=["verified"])
     return address.user, True

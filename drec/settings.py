@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "drec.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "drec.urls"

@@ -1,5 +1,7 @@
 """Portal shell views: landing, dashboard, and the error pages of both front doors."""
 
+from http import HTTPStatus
+
 from django.http import HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -36,26 +38,32 @@ def api_not_found(request, *args, **kwargs):
 api_not_found.acl = PUBLIC
 
 
-def _error_page(request, status: int, template: str, message: str):
+ERROR_TEMPLATES = {400: "400.html", 403: "403.html", 404: "404.html"}
+
+
+def error_page(request, status: int, message: str):
+    """The error answer of either front door: the API's JSON body, or a page in the layout."""
     if is_api_request(request):
         return error_response(status, message)
-    return render(request, template, {"message": message}, status=status)
+    template = ERROR_TEMPLATES.get(status, "400.html")
+    context = {"message": message, "status": status, "title": HTTPStatus(status).phrase}
+    return render(request, template, context, status=status)
 
 
 @requires_csrf_token
 def bad_request(request, exception=None):
-    return _error_page(request, 400, "400.html", "The request could not be understood.")
+    return error_page(request, 400, "The request could not be understood.")
 
 
 @requires_csrf_token
 def permission_denied(request, exception=None):
     message = str(exception) if exception and str(exception) else "Forbidden resource"
-    return _error_page(request, 403, "403.html", message)
+    return error_page(request, 403, message)
 
 
 @requires_csrf_token
 def page_not_found(request, exception=None):
-    return _error_page(request, 404, "404.html", "Not Found")
+    return error_page(request, 404, "Not Found")
 
 
 def server_error(request):
@@ -67,4 +75,4 @@ def server_error(request):
 
 def csrf_failure(request, reason: str = ""):
     message = "The form expired or did not come from this site. Reload the page and try again."
-    return _error_page(request, 403, "403.html", message)
+    return error_page(request, 403, message)

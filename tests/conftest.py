@@ -6,6 +6,9 @@ personas share one organization each, so members of an organization can be compa
 outsiders.
 """
 
+import os
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -15,14 +18,59 @@ from accounts.models import Role, User
 from organizations.models import OrganizationType
 from tests.factories import OrganizationFactory, UserFactory, api_user_create
 
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by
+# the test itself (fixtures, assertions) are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (its own browser download does not work here)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}; `make test` installs Debian's chromium package.")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _browser_before_database(request):
+    """Start Chromium, when browser tests are to run, before the test database is set up.
+
+    Playwright's sync API changes the context Django's per-thread connections live in; a
+    connection opened before it is not the one the tests see afterwards (and the data saved
+    to restore seeded rows after live-server tests would be lost).
+    """
+    if any(item.get_closest_marker("e2e") for item in request.session.items):
+        request.getfixturevalue("browser")
+
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    """Run the live-server (transactional) tests last, after every other test.
+    """Live-server tests run last, with serialized rollback.
 
-    They flush the database when they end; rows seeded by migrations come back only at the
-    start of the next such test, so nothing else may run after them.
+    They commit for real, so the database is flushed after each; serialized rollback puts back
+    what the migrations seeded (admin, ACL modules, role grants, code lists) before the next
+    one, and nothing else runs after them.
     """
+    for item in items:
+        if "live_server" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("django_db"):
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
     items.sort(key=lambda item: "live_server" in getattr(item, "fixturenames", ()))
 
 
