@@ -1,13 +1,26 @@
-"""Device API: public code-list lookups."""
+"""Device API: code-list lookups, devices, bulk CSV upload (backend.md §7)."""
 
+from django.conf import settings
+from django.http import HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.plumbing import build_array_type, build_basic_type
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from devices import selectors
-from drec.permissions import PUBLIC
+from accounts.models import Role
+from devices import bulk, selectors, services
+from devices.models import Device
+from devices.services import decimal_text, iso
+from drec.errors import InvalidInput
+from drec.inputs import Text, parse
+from drec.pagination import PAGE_PARAMETERS, paginate, paginated_schema
+from drec.permissions import PUBLIC, acl
+from organizations.models import OrganizationType
+from organizations.selectors import organization_for
 
 
 class PublicLookupView(APIView):
@@ -74,3 +87,419 @@ class SdgBenefitCodeListView(PublicLookupView):
     @extend_schema(tags=["SdgBenefit"], summary="SDG benefit codes", responses={200: SdgBenefitOut(many=True)})
     def get(self, request):
         return Response(SdgBenefitOut(selectors.sdg_benefit_list(), many=True).data)
+
+
+# --- Devices ----------------------------------------------------------------------------
+
+
+class Coordinate(serializers.DecimalField):
+    """Latitude/longitude given as a string (as the original) or a number."""
+
+    def __init__(self, integer_digits: int, **kwargs):
+        super().__init__(max_digits=integer_digits + 9, decimal_places=9, **kwargs)
+
+
+class DeviceIn(serializers.Serializer):
+    externalId = Text(max_length=255, help_text="Your id of the device, unique in its organization")
+    projectName = Text(max_length=255, required=False, allow_blank=True)
+    address = Text(max_length=500)
+    latitude = Coordinate(2)
+    longitude = Coordinate(3)
+    countryCode = Text(max_length=3, help_text="ISO 3166 alpha-3, e.g. IND")
+    fuelCode = Text(max_length=16, help_text="GET /api/device/fuel-type")
+    deviceTypeCode = Text(max_length=16, help_text="GET /api/device/device-type")
+    capacity = serializers.DecimalField(max_digits=14, decimal_places=3, help_text="kW")
+    commissioningDate = serializers.DateTimeField(help_text="ISO 8601, e.g. 2023-10-18T11:35:27.640Z")
+    gridInterconnection = serializers.BooleanField(required=False)
+    offTaker = Text(max_length=64, required=False, allow_null=True)
+    impactStory = Text(required=False, allow_blank=True)
+    images = serializers.ListField(child=Text(max_length=2000), required=False, max_length=20)
+    deviceDescription = Text(max_length=64, required=False, allow_null=True)
+    energyStorage = serializers.BooleanField(required=False)
+    energyStorageCapacity = serializers.DecimalField(max_digits=14, decimal_places=3, required=False, allow_null=True)
+    qualityLabels = Text(max_length=255, required=False, allow_blank=True)
+    SDGBenefits = serializers.ListField(child=Text(max_length=64), required=False, help_text="SDG1 .. SDG17")
+    version = Text(max_length=32, required=False)
+    organizationId = serializers.IntegerField(required=False, allow_null=True, help_text="Admin and api users")
+
+
+class DeviceOut(serializers.Serializer):
+    """A device with the original's keys (``externalId`` is the developer's id,
+    ``internalexternalId`` the platform's)."""
+
+    createdAt = serializers.DateTimeField(help_text="Onboarding date")
+    updatedAt = serializers.DateTimeField()
+    id = serializers.IntegerField()
+    externalId = serializers.CharField()
+    internalexternalId = serializers.UUIDField()
+    organizationId = serializers.IntegerField()
+    projectName = serializers.CharField()
+    address = serializers.CharField()
+    latitude = serializers.CharField()
+    longitude = serializers.CharField()
+    countryCode = serializers.CharField()
+    fuelCode = serializers.CharField()
+    deviceTypeCode = serializers.CharField()
+    capacity = serializers.FloatField(help_text="kW")
+    SDGBenefits = serializers.ListField(child=serializers.CharField())
+    commissioningDate = serializers.DateTimeField()
+    gridInterconnection = serializers.BooleanField()
+    offTaker = serializers.CharField(allow_null=True)
+    yieldValue = serializers.IntegerField()
+    impactStory = serializers.CharField()
+    images = serializers.ListField(child=serializers.CharField())
+    groupId = serializers.IntegerField(allow_null=True, help_text="The active reservation holding it")
+    deviceDescription = serializers.CharField(allow_null=True)
+    energyStorage = serializers.BooleanField()
+    energyStorageCapacity = serializers.FloatField(allow_null=True)
+    qualityLabels = serializers.CharField()
+    meterReadtype = serializers.CharField(allow_null=True)
+    timezone = serializers.CharField(allow_null=True)
+    version = serializers.CharField()
+    IREC_Status = serializers.CharField()
+    IREC_ID = serializers.CharField(allow_null=True)
+    api_user_id = serializers.UUIDField(allow_null=True)
+
+    def to_representation(self, device):
+        # Built by hand: device lists are the API's busiest answer.
+        sdg_names = self.context.get("sdg_names") or {}
+        api_user = device.organization.api_user if device.organization.api_user_id else None
+        zones = device.country.timezones if device.country_id else []
+        return {
+            "createdAt": iso(device.created_at),
+            "updatedAt": iso(device.updated_at),
+            "id": device.id,
+            "externalId": device.external_id,
+            "internalexternalId": str(device.uid),
+            "organizationId": device.organization_id,
+            "projectName": device.project_name,
+            "address": device.address,
+            "latitude": decimal_text(device.latitude),
+            "longitude": decimal_text(device.longitude),
+            "countryCode": device.country_id,
+            "fuelCode": device.fuel_code_id,
+            "deviceTypeCode": device.device_type_code_id,
+            "capacity": float(device.capacity),
+            "SDGBenefits": [sdg_names.get(code, code) for code in self.context.get("sdg", {}).get(device.id, [])],
+            "commissioningDate": iso(device.commissioning_date),
+            "gridInterconnection": device.grid_interconnection,
+            "offTaker": device.off_taker_id,
+            "yieldValue": device.yield_value,
+            "impactStory": device.impact_story,
+            "images": device.images,
+            "groupId": None,
+            "deviceDescription": device.device_description_id,
+            "energyStorage": device.energy_storage,
+            "energyStorageCapacity": float(device.energy_storage_capacity)
+            if device.energy_storage_capacity is not None
+            else None,
+            "qualityLabels": device.quality_labels,
+            "meterReadtype": device.meter_read_type or None,
+            "timezone": device.timezone or (zones[0] if zones else None),
+            "version": device.version,
+            "IREC_Status": device.irec_status,
+            "IREC_ID": device.irec_id or None,
+            "api_user_id": str(api_user.api_user_id) if api_user else None,
+        }
+
+
+def devices_json(devices: list) -> list[dict]:
+    """Devices as JSON with their SDG benefits (one query for the whole list)."""
+    ids = [device.id for device in devices]
+    sdg: dict[int, list[str]] = {}
+    for device_id, code in Device.sdg_benefits.through.objects.filter(device_id__in=ids).values_list(
+        "device_id", "sdgbenefit_id"
+    ):
+        sdg.setdefault(device_id, []).append(code)
+    context = {"sdg": sdg, "sdg_names": selectors.sdg_names()}
+    return DeviceOut(devices, many=True, context=context).data
+
+
+def device_json(device) -> dict:
+    return devices_json([device])[0]
+
+
+DEVICE_WRITE = acl("DEVICE_MANAGEMENT_CRUDL", "Write")
+DELETED = inline_serializer(
+    "DeviceDeleted", {"success": serializers.BooleanField(), "message": serializers.CharField()}
+)
+DEVICE_FILTERS = [
+    OpenApiParameter("organizationId", int),
+    OpenApiParameter("pagenumber", int),
+    OpenApiParameter("pageNumber", int),
+    OpenApiParameter("limit", int),
+    OpenApiParameter("fuelCode", str, description="Comma-separated codes"),
+    OpenApiParameter("deviceTypeCode", str, description="Comma-separated codes"),
+    OpenApiParameter("offTaker", str, description="Comma-separated"),
+    OpenApiParameter("country", str, description="ISO 3166 alpha-3"),
+    OpenApiParameter("capacity", float, description="At most this many kW"),
+    OpenApiParameter("gridInterconnection", bool),
+    OpenApiParameter("start_date", str, description="Commissioned on or after (ISO 8601)"),
+    OpenApiParameter("end_date", str, description="Commissioned on or before (ISO 8601)"),
+    OpenApiParameter("SDGBenefits", str, description="Comma-separated codes or names"),
+]
+
+
+def _device_page(request, devices) -> dict:
+    devices = selectors.device_filter(devices, request.query_params).order_by("-created_at", "-id")
+    return paginate(request, devices, key="devices", serialize=devices_json)
+
+
+class DeviceCreateView(APIView):
+    acl = DEVICE_WRITE
+
+    @extend_schema(tags=["device"], summary="Register a device", request=DeviceIn, responses={201: DeviceOut})
+    def post(self, request):
+        data = dict(parse(DeviceIn, request.data))
+        organization = organization_for(
+            user=request.user,
+            organization_id=data.pop("organizationId", None),
+            organization_type=OrganizationType.DEVELOPER,
+            purpose="to register devices",
+        )
+        device = services.device_register(organization=organization, data=data)
+        return Response(device_json(selectors.device_get(user=request.user, device_id=device.pk)), status=201)
+
+
+class MyDevicesView(APIView):
+    acl = acl("DEVICE_MANAGEMENT_CRUDL", "Read")
+
+    @extend_schema(
+        tags=["device"],
+        summary="Devices of your Developer organization(s), filtered, newest first",
+        parameters=DEVICE_FILTERS,
+        responses={200: paginated_schema("DevicePage", "devices", DeviceOut)},
+    )
+    def get(self, request):
+        devices = selectors.developer_devices(
+            user=request.user, organization_id=request.query_params.get("organizationId")
+        )
+        return Response(_device_page(request, devices))
+
+
+class UngroupedDevicesView(APIView):
+    acl = acl("DEVICE_MANAGEMENT_CRUDL", "Read", Role.BUYER, Role.SUB_BUYER, Role.API_USER)
+
+    @extend_schema(
+        tags=["device"],
+        summary="Devices a Buyer organization can reserve (not in an active reservation)",
+        parameters=DEVICE_FILTERS,
+        responses={200: paginated_schema("UngroupedDevicePage", "devices", DeviceOut)},
+    )
+    def get(self, request):
+        devices = selectors.devices_for_reservation(
+            user=request.user, organization_id=request.query_params.get("organizationId")
+        )
+        return Response(_device_page(request, devices))
+
+
+class DeviceDetailView(APIView):
+    acl = {"get": acl("DEVICE_MANAGEMENT_CRUDL", "Read"), "delete": acl("DEVICE_MANAGEMENT_CRUDL", "Delete")}
+
+    @extend_schema(
+        tags=["device"],
+        summary="One device you may see",
+        parameters=[OpenApiParameter("organizationId", int), OpenApiParameter("apiUserId", str)],
+        responses={200: DeviceOut},
+    )
+    def get(self, request, device_id: int):
+        device = selectors.device_get(
+            user=request.user, device_id=device_id, organization_id=request.query_params.get("organizationId")
+        )
+        return Response(device_json(device))
+
+    @extend_schema(
+        tags=["device"],
+        summary="Delete a device (not once it has reads, a reservation or certificates)",
+        responses={
+            200: inline_serializer(
+                "DeviceDeleted", {"success": serializers.BooleanField(), "message": serializers.CharField()}
+            )
+        },
+    )
+    def delete(self, request, device_id: int):
+        device = selectors.device_get_for_change(user=request.user, device_id=device_id)
+        services.device_delete(device=device)
+        return Response({"success": True, "message": "device deleted Successfully"})
+
+
+class DeviceUpdateView(APIView):
+    acl = acl("DEVICE_MANAGEMENT_CRUDL", "Update")
+
+    @extend_schema(
+        tags=["device"],
+        summary="Change a device, found by your externalId",
+        parameters=[OpenApiParameter("organizationId", int, description="Admin and api users")],
+        request=DeviceIn(partial=True),
+        responses={200: DeviceOut},
+    )
+    def patch(self, request, external_id: str):
+        data = dict(parse(DeviceIn, request.data, partial=True))
+        organization = organization_for(
+            user=request.user,
+            organization_id=data.pop("organizationId", None) or request.query_params.get("organizationId"),
+            organization_type=OrganizationType.DEVELOPER,
+            purpose="for devices",
+        )
+        device = selectors.device_by_external_id(organization=organization, external_id=external_id)
+        services.device_update(device=device, data=data)
+        return Response(device_json(selectors.device_get(user=request.user, device_id=device.pk)))
+
+
+# --- Bulk upload ------------------------------------------------------------------------
+
+
+class CsvJobOut(serializers.Serializer):
+    jobId = serializers.IntegerField(source="pk")
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+    fileId = serializers.CharField(source="file_name")
+    userId = serializers.IntegerField(source="created_by_id", allow_null=True)
+    organizationId = serializers.IntegerField(source="organization_id")
+    status = serializers.CharField()
+    api_user_id = serializers.SerializerMethodField()
+    organization = serializers.SerializerMethodField()
+    rowsTotal = serializers.IntegerField(source="rows_total")
+    rowsProcessed = serializers.IntegerField(source="rows_processed")
+    rowsCreated = serializers.IntegerField(source="rows_created")
+    rowsFailed = serializers.IntegerField(source="rows_failed")
+    error = serializers.CharField()
+
+    def get_api_user_id(self, job) -> str | None:
+        api_user = job.organization.api_user
+        return str(api_user.api_user_id) if api_user else None
+
+    def get_organization(self, job) -> dict:
+        return {"name": job.organization.name}
+
+
+class CsvUploadIn(serializers.Serializer):
+    csvFile = serializers.FileField(required=False, help_text="The CSV (see GET /api/device/bulk-upload/template.csv)")
+    fileName = Text(required=False, help_text="Or: a file uploaded before with POST /api/file")
+
+
+class CsvJobCreateView(APIView):
+    acl = acl("DEVICE_BULK_MANAGEMENT_CRUDL", "Write")
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        tags=["device"],
+        summary="Bulk device upload: queue a CSV for a Developer organization",
+        request={"multipart/form-data": CsvUploadIn, "application/json": CsvUploadIn},
+        responses={201: CsvJobOut},
+    )
+    def post(self, request, organization_id: int):
+        organization = organization_for(
+            user=request.user,
+            organization_id=organization_id,
+            organization_type=OrganizationType.DEVELOPER,
+            purpose="for a bulk device upload",
+        )
+        upload = request.FILES.get("csvFile")
+        job = bulk.csv_job_create(
+            acting_user=request.user,
+            organization=organization,
+            file_name=upload.name if upload else request.data.get("fileName"),
+            data=upload.read(settings.DREC_CSV_MAX_BYTES + 1) if upload else None,
+        )
+        return Response(CsvJobOut(job).data, status=201)
+
+
+class FileUploadView(APIView):
+    acl = acl("FILE_MANAGEMENT_CRUDL", "Write")
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        tags=["file"],
+        summary="Upload files (CSV) for a later bulk upload",
+        request={
+            "multipart/form-data": inline_serializer(
+                "FilesIn", {"files": serializers.ListField(child=serializers.FileField())}
+            )
+        },
+        responses={201: build_array_type(build_basic_type(OpenApiTypes.STR))},
+    )
+    def post(self, request):
+        files = request.FILES.getlist("files")
+        if not files:
+            raise InvalidInput("Send at least one file in the field files.", errors={"files": ["Required."]})
+        organization = request.user.organization
+        keys = [
+            bulk.file_upload(
+                acting_user=request.user,
+                organization=organization,
+                name=upload.name,
+                content_type=upload.content_type or "",
+                data=upload.read(settings.DREC_CSV_MAX_BYTES + 1),
+            ).key
+            for upload in files
+        ]
+        return Response(keys, status=201)
+
+
+class CsvJobListView(APIView):
+    acl = acl("DEVICE_BULK_MANAGEMENT_CRUDL", "Read")
+
+    @extend_schema(
+        tags=["buyer-reservation"],
+        summary="Bulk upload jobs of the organizations you may see, newest first",
+        parameters=[OpenApiParameter("orgId", int), OpenApiParameter("organizationId", int), *PAGE_PARAMETERS],
+        responses={200: paginated_schema("CsvJobPage", "csvJobs", CsvJobOut)},
+    )
+    def get(self, request):
+        jobs = selectors.csv_job_list(user=request.user, organization_id=_org_param(request))
+        return Response(paginate(request, jobs, key="csvJobs", serialize=lambda rows: CsvJobOut(rows, many=True).data))
+
+
+class CsvJobStatusOut(CsvJobOut):
+    errorDetails = serializers.SerializerMethodField()
+
+    def get_errorDetails(self, job) -> dict:
+        by_row: dict[int, dict] = {}
+        for error in job.row_errors.all():
+            row = by_row.setdefault(
+                error.row_number,
+                {
+                    "externalId": error.external_id,
+                    "rowNumber": error.row_number,
+                    "isError": True,
+                    "errorsList": [],
+                    "status": "Failed",
+                },
+            )
+            row["errorsList"].append(
+                {"value": error.value, "property": error.field, "constraints": {error.field: error.message}}
+            )
+        added = [
+            {"rowNumber": row, "externalId": external_id}
+            for row, external_id in job.devices.order_by("bulk_row").values_list("bulk_row", "external_id")
+        ]
+        return {"log": {"errorDetails": list(by_row.values()), "successfullyAddedRowsAndExternalIds": added}}
+
+
+class CsvJobStatusView(APIView):
+    acl = acl("DEVICE_BULK_MANAGEMENT_CRUDL", "Read")
+
+    @extend_schema(
+        tags=["buyer-reservation"],
+        summary="One bulk upload job with the error log of its rows",
+        parameters=[OpenApiParameter("orgId", int)],
+        responses={200: CsvJobStatusOut},
+    )
+    def get(self, request, job_id: int):
+        job = selectors.csv_job_get(user=request.user, job_id=job_id, organization_id=_org_param(request))
+        return Response(CsvJobStatusOut(job).data)
+
+
+def _org_param(request):
+    return request.query_params.get("orgId") or request.query_params.get("organizationId")
+
+
+class CsvTemplateView(APIView):
+    acl = acl("DEVICE_BULK_MANAGEMENT_CRUDL", "Read")
+
+    @extend_schema(tags=["device"], summary="The bulk upload CSV template", responses={(200, "text/csv"): str})
+    def get(self, request):
+        response = HttpResponse(bulk.template_csv(), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="devices-template.csv"'
+        return response

@@ -1,12 +1,20 @@
 """Reads of devices and their code lists."""
 
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 
-from devices.models import Country, DeviceType, FuelType, SdgBenefit
+from accounts.models import Role, User
+from devices.models import Country, CsvJob, Device, DeviceType, FuelType, SdgBenefit
+from devices.services import CodeLists, sdg_codes
+from drec.errors import InvalidInput, NotFound
+from organizations.models import Organization, OrganizationType
+from organizations.selectors import organization_for, organization_get, organization_list
 
 
 def country_list(*, search: str | None = None) -> QuerySet[Country]:
@@ -34,3 +42,172 @@ def device_type_list() -> QuerySet[DeviceType]:
 
 def sdg_benefit_list() -> QuerySet[SdgBenefit]:
     return SdgBenefit.objects.all()
+
+
+def sdg_names() -> dict[str, str]:
+    """SDG code → goal title (the original returned titles)."""
+    return CodeLists.get()["sdg_titles"]
+
+
+# --- Devices ----------------------------------------------------------------------------
+
+
+def device_list(*, user: User) -> QuerySet[Device]:
+    """Devices the caller may see: the super admin all; an api user those of the Developer
+    organizations it manages; a developer's members their organization's; a buyer's members
+    those of the Developer organizations of their tenant (the devices they may reserve)."""
+    devices = Device.objects.select_related("organization__api_user", "country")
+    if user.role == Role.ADMIN:
+        return devices
+    if user.role == Role.API_USER:
+        return devices.filter(organization__in=organization_list(user=user))
+    organization = user.organization
+    if organization is None:
+        return devices.none()
+    if organization.organization_type == OrganizationType.BUYER:
+        return devices.filter(
+            organization__organization_type=OrganizationType.DEVELOPER,
+            organization__api_user_id=organization.api_user_id,
+        )
+    return devices.filter(organization=organization)
+
+
+def device_get(*, user: User, device_id, organization_id=None) -> Device:
+    devices = device_list(user=user).filter(pk=device_id)
+    if organization_id not in (None, ""):
+        devices = devices.filter(organization_id=organization_id)
+    device = devices.first()
+    if device is None:
+        raise NotFound(f"No device found with id {device_id}")
+    return device
+
+
+def device_get_for_change(*, user: User, device_id) -> Device:
+    """A device the caller may change: buyers see the devices they can reserve, but only the
+    developer's side (its members, its api user, the super admin) changes them."""
+    device = device_get(user=user, device_id=device_id)
+    if user.role not in (Role.ADMIN, Role.API_USER) and user.organization_id != device.organization_id:
+        raise NotFound(f"No device found with id {device_id}")
+    return device
+
+
+def device_by_external_id(*, organization: Organization, external_id: str) -> Device:
+    device = (
+        Device.objects.select_related("organization__api_user", "country")
+        .annotate(lower_id=Lower("external_id"))
+        .filter(organization=organization, lower_id=external_id.strip().lower())
+        .first()
+    )
+    if device is None:
+        raise NotFound(f"No device found with id {external_id}")
+    return device
+
+
+def _comma_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _date_bound(params, name: str) -> datetime | None:
+    value = params.get(name, "").strip()
+    if not value:
+        return None
+    parsed = parse_datetime(value)
+    if parsed is None:
+        day = parse_date(value)
+        parsed = datetime(day.year, day.month, day.day) if day else None
+    if parsed is None:
+        raise InvalidInput(
+            f"{name} must be an ISO 8601 date or date-time, got {value!r}.", errors={name: ["Not a date."]}
+        )
+    return timezone.make_aware(parsed, UTC) if timezone.is_naive(parsed) else parsed
+
+
+def device_filter(devices: QuerySet[Device], params) -> QuerySet[Device]:
+    """The filters of "My Devices" (ui.md §3.16), AND-ed, each a bound SQL parameter."""
+    for param, field in (
+        ("fuelCode", "fuel_code_id"),
+        ("deviceTypeCode", "device_type_code_id"),
+        ("offTaker", "off_taker_id"),
+    ):
+        if values := _comma_list(params.get(param, "")):
+            devices = devices.filter(**{f"{field}__in": values})
+    if country := params.get("country", "").strip():
+        if country.upper() not in CodeLists.get()["countryCode"]:
+            raise InvalidInput(
+                f"country: unknown country code {country!r}; use ISO 3166 alpha-3.", errors={"country": ["Unknown."]}
+            )
+        devices = devices.filter(country_id=country.upper())
+    if capacity := params.get("capacity", "").strip():
+        try:
+            devices = devices.filter(capacity__lte=Decimal(capacity))
+        except InvalidOperation:
+            raise InvalidInput(
+                f"capacity must be a number, got {capacity!r}.", errors={"capacity": ["Not a number."]}
+            ) from None
+    if grid := params.get("gridInterconnection", "").strip().lower():
+        if grid not in ("true", "false"):
+            raise InvalidInput(
+                "gridInterconnection must be true or false.", errors={"gridInterconnection": ["Must be true or false."]}
+            )
+        devices = devices.filter(grid_interconnection=grid == "true")
+    if start := _date_bound(params, "start_date"):
+        devices = devices.filter(commissioning_date__gte=start)
+    if end := _date_bound(params, "end_date"):
+        devices = devices.filter(commissioning_date__lte=end)
+    if names := _comma_list(params.get("SDGBenefits", "")):
+        errors: dict = {}
+        codes = sdg_codes(names, errors)
+        if errors:
+            raise InvalidInput(errors["SDGBenefits"][0], errors=errors)
+        devices = devices.filter(
+            pk__in=Device.sdg_benefits.through.objects.filter(sdgbenefit_id__in=codes).values("device_id")
+        )
+    return devices
+
+
+def developer_devices(*, user: User, organization_id) -> QuerySet[Device]:
+    """ "My Devices": of one Developer organization (``organizationId``), or without it every
+    device the caller may see (an api user: of all its Developer organizations)."""
+    if organization_id not in (None, ""):
+        organization = organization_for(
+            user=user,
+            organization_id=organization_id,
+            organization_type=OrganizationType.DEVELOPER,
+            purpose="for devices",
+        )
+        return device_list(user=user).filter(organization=organization)
+    return device_list(user=user)
+
+
+def devices_for_reservation(*, user: User, organization_id) -> QuerySet[Device]:
+    """Devices a Buyer organization may reserve: those of the Developer organizations of its
+    tenant (directly registered ones, or one api user's) that no active reservation holds."""
+    buyer = organization_for(
+        user=user,
+        organization_id=organization_id,
+        organization_type=OrganizationType.BUYER,
+        purpose="to reserve devices",
+    )
+    return Device.objects.select_related("organization__api_user", "country").filter(
+        organization__organization_type=OrganizationType.DEVELOPER,
+        organization__api_user_id=buyer.api_user_id,
+    )
+
+
+# --- Bulk upload jobs -------------------------------------------------------------------
+
+
+def csv_job_list(*, user: User, organization_id=None) -> QuerySet[CsvJob]:
+    jobs = CsvJob.objects.select_related("organization__api_user", "created_by").defer("data")
+    if organization_id not in (None, ""):
+        jobs = jobs.filter(organization=organization_get(user=user, organization_id=organization_id))
+    elif user.role != Role.ADMIN:
+        jobs = jobs.filter(organization__in=organization_list(user=user))
+    return jobs.order_by("-created_at", "-id")
+
+
+def csv_job_get(*, user: User, job_id, organization_id=None) -> CsvJob:
+    job = csv_job_list(user=user, organization_id=organization_id).filter(pk=job_id).first()
+    if job is None:
+        raise NotFound(f"No bulk upload job found with id {job_id}")
+    return job

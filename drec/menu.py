@@ -34,6 +34,8 @@ class MenuSection:
 
 
 ORGANIZATION_MEMBERS = only(Role.ORGANIZATION_ADMIN, Role.DEVICE_OWNER, Role.BUYER, Role.SUB_BUYER)
+DEVELOPER_SIDE = only(Role.ORGANIZATION_ADMIN, Role.DEVICE_OWNER, Role.USER)
+NOT_BUYER = only(Role.ADMIN, Role.API_USER, Role.ORGANIZATION_ADMIN, Role.DEVICE_OWNER, Role.USER)
 NOT_API_USER = only(*(role for role in Role.values if role != Role.API_USER))
 
 MENU: tuple[MenuItem | MenuSection, ...] = (
@@ -50,6 +52,17 @@ MENU: tuple[MenuItem | MenuSection, ...] = (
             MenuItem("All Users", "apiuser-all-users", also=only(Role.API_USER)),
             MenuItem("All ApiUser", "admin-api-users"),
             MenuItem("Invitation", "organization-invitations", also=ORGANIZATION_MEMBERS),
+        ),
+    ),
+    MenuSection(
+        "Device",
+        "bi-sun",
+        (
+            MenuItem("All Devices", "admin-device-list", also=only(Role.ADMIN)),
+            MenuItem("My Devices", "device-list", also=DEVELOPER_SIDE),
+            MenuItem("My Devices", "apiuser-device-list", also=only(Role.API_USER)),
+            MenuItem("Add Devices", "device-add", also=NOT_BUYER),
+            MenuItem("Bulk Upload", "device-bulk-upload", also=NOT_BUYER),
         ),
     ),
     MenuSection(

@@ -265,6 +265,12 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Bulk device upload limits (SPEC §5); a job without progress for this long is taken over.
+DREC_CSV_MAX_BYTES = env_int("DREC_CSV_MAX_BYTES", 10 * 1024 * 1024)
+DREC_CSV_MAX_ROWS = env_int("DREC_CSV_MAX_ROWS", 20_000)
+DREC_CSV_JOB_STALE_SECONDS = env_int("DREC_CSV_JOB_STALE_SECONDS", 600)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
 # Page size defaults of SPEC §9.
 DREC_PAGE_SIZE = 20
 DREC_MAX_PAGE_SIZE = 1000

@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("acl.urls")),
     path("", include("organizations.urls")),
+    path("", include("devices.urls")),
     path("", views.home, name="home"),
     path("dashboard", views.dashboard, name="dashboard"),
 ]

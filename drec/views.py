@@ -3,14 +3,23 @@
 from http import HTTPStatus
 
 from django.http import HttpResponseServerError
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.template import loader
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import requires_csrf_token
 
 from drec.errors import error_response
 from drec.menu import landing_url
 from drec.permissions import AUTHENTICATED, PUBLIC, portal_rule
 from drec.selectors import dashboard_summary
+
+
+def next_url(request, default: str) -> str:
+    """Where to go after a form: the ``next`` it carried, if it stays on this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return resolve_url(default)
 
 
 def is_api_request(request) -> bool:

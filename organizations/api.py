@@ -102,7 +102,7 @@ class OrganizationMeView(APIView):
     @extend_schema(tags=["Organization"], summary="Your organization", responses={200: OrganizationDetailOut})
     def get(self, request):
         if request.user.organization_id is None:
-            return Response({"success": False, "message": "You do not belong to an organization."}, status=404)
+            raise NotFound("You do not belong to an organization.")
         return Response(_detail(request.user.organization))
 
 

@@ -54,6 +54,10 @@ def organization_delete(*, organization: Organization) -> None:
     data (devices, reservations, managed organizations) that must not vanish with it."""
     try:
         with transaction.atomic():
+            if organization.organization_type == OrganizationType.API_USER and organization.api_user_id:
+                # Its own api user record goes with its account; managed organizations still
+                # pointing at it make the deletion fail below, as they must.
+                Organization.objects.filter(pk=organization.pk).update(api_user=None)
             User.objects.filter(organization=organization).delete()
             organization.delete()
     except ProtectedError:

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services as account_services
 from accounts.models import Role, UserStatus
@@ -12,6 +12,7 @@ from drec.errors import DomainError, NotFound
 from drec.forms import show_error
 from drec.pagination import paginate
 from drec.permissions import PUBLIC, acl, portal_rule
+from drec.views import next_url
 from organizations import selectors, services
 
 MEMBER_ROLES = (Role.ORGANIZATION_ADMIN, Role.DEVICE_OWNER, Role.BUYER, Role.SUB_BUYER)
@@ -126,52 +127,8 @@ class MemberForm(forms.Form):
 
 
 @portal_rule(acl("ORGANIZATION_MANAGEMENT_CRUDL", "Read"))
-@require_http_methods(["GET", "POST"])
 def all_users(request):
     """All Users the caller may see; the super admin and api users filter by organization."""
-    action = request.POST.get("action")
-    if action == "delete":
-        try:
-            services.member_remove(
-                acting_user=request.user,
-                member_id=request.POST.get("user"),
-                delete_empty_organization=request.user.role == Role.ADMIN,
-            )
-            messages.success(request, "User removed.")
-        except DomainError as error:
-            messages.error(request, error.message)
-        return redirect(request.get_full_path())
-
-    editing = None
-    edit_form = None
-    if request.GET.get("edit", "").isdigit():
-        editing = selectors.member_get(user=request.user, member_id=int(request.GET["edit"]))
-        edit_form = MemberForm(
-            request.POST if action == "edit" else None,
-            initial={
-                "firstName": editing.first_name,
-                "lastName": editing.last_name,
-                "email": editing.email,
-                "status": editing.status,
-            },
-        )
-        if action == "edit" and edit_form.is_valid():
-            data = edit_form.cleaned_data
-            try:
-                services.member_update(
-                    acting_user=request.user,
-                    member_id=editing.id,
-                    first_name=data["firstName"],
-                    last_name=data["lastName"],
-                    email=data["email"],
-                    status=data["status"],
-                )
-            except DomainError as error:
-                show_error(edit_form, error)
-            else:
-                messages.success(request, f"{data['email']} updated.")
-                return redirect(request.path)
-
     filterable = request.user.role in (Role.ADMIN, Role.API_USER)
     organization = None
     if filterable and request.GET.get("organizationId", "").isdigit():
@@ -185,10 +142,55 @@ def all_users(request):
             "filterable": filterable,
             "organizations": selectors.organization_overview(user=request.user) if filterable else None,
             "organization": organization,
-            "editing": editing,
-            "edit_form": edit_form,
         },
     )
+
+
+@portal_rule(acl("ADMIN_APIUSER_ORGANIZATION_CRUDL", "Write"))
+@require_http_methods(["GET", "POST"])
+def member_edit(request, user_id: int):
+    """Edit User (the super admin, or an api user for its organizations' members)."""
+    member = selectors.member_get(user=request.user, member_id=user_id)
+    form = MemberForm(
+        request.POST or None,
+        initial={
+            "firstName": member.first_name,
+            "lastName": member.last_name,
+            "email": member.email,
+            "status": member.status,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.member_update(
+                acting_user=request.user,
+                member_id=member.id,
+                first_name=data["firstName"],
+                last_name=data["lastName"],
+                email=data["email"],
+                status=data["status"],
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            messages.success(request, f"{data['email']} updated.")
+            return redirect(next_url(request, "all-users"))
+    return render(request, "organizations/member_edit.html", {"form": form, "member": member})
+
+
+@portal_rule(acl("ORGANIZATION_MANAGEMENT_CRUDL", "Delete"))
+@require_POST
+def member_delete(request, user_id: int):
+    """Remove a user (the same rules as DELETE /api/Organization/user/{id})."""
+    try:
+        services.member_remove(
+            acting_user=request.user, member_id=user_id, delete_empty_organization=request.user.role == Role.ADMIN
+        )
+        messages.success(request, "User removed.")
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect(next_url(request, "all-users"))
 
 
 class AddOrganizationForm(forms.Form):

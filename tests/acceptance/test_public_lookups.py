@@ -28,6 +28,6 @@ def test_discover_the_platform_and_its_code_lists(api_client):
     assert device_types == {"TC110", "TC120", "TC130", "TC140", "TC150"}
     assert sdg_codes == [f"SDG{n}" for n in range(1, 18)]
 
-    missing = api_client.get("/api/device/fuel-types")
+    missing = api_client.get("/api/devices/fuel-type")
     assert missing.status_code == 404
     assert missing.json()["error"] == "Not Found"

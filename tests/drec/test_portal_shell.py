@@ -49,7 +49,18 @@ def test_members_see_their_organization_only(client, developer_admin, device_own
     assert 'data-testid="organizations-by-type"' not in html
 
 
-MEMBER_MENU = ["Dashboard", "My Organizations", "All Users", "Invitation", "Profile", "API documentation"]
+BUYER_MENU = ["Dashboard", "My Organizations", "All Users", "Invitation", "Profile", "API documentation"]
+DEVELOPER_MENU = [
+    "Dashboard",
+    "My Organizations",
+    "All Users",
+    "Invitation",
+    "My Devices",
+    "Add Devices",
+    "Bulk Upload",
+    "Profile",
+    "API documentation",
+]
 API_USER_MENU = ["Dashboard", "Permission Request", "My Permission", "Profile", "API documentation"]
 EXPECTED_MENUS = {
     "admin_user": [
@@ -59,6 +70,9 @@ EXPECTED_MENUS = {
         "All Organizations",
         "All Users",
         "All ApiUser",
+        "All Devices",
+        "Add Devices",
+        "Bulk Upload",
         "ACL Module",
         "User Role Permission",
         "ApiUser Permission",
@@ -69,10 +83,10 @@ EXPECTED_MENUS = {
     # A new api user has no grant yet: only its permission pages.
     "api_user": API_USER_MENU,
     "other_api_user": API_USER_MENU,
-    "developer_admin": MEMBER_MENU,
-    "device_owner": MEMBER_MENU,
-    "buyer": MEMBER_MENU,
-    "sub_buyer": MEMBER_MENU,
+    "developer_admin": DEVELOPER_MENU,
+    "device_owner": DEVELOPER_MENU,
+    "buyer": BUYER_MENU,
+    "sub_buyer": BUYER_MENU,
 }
 
 

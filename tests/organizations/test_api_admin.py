@@ -133,6 +133,20 @@ def test_delete_refuses_an_api_users_organization_while_it_manages_organizations
     assert User.objects.filter(pk__in=[api_user.pk, member.pk]).count() == 2
 
 
+def test_an_api_users_organization_can_be_deleted_once_it_manages_nothing(admin, api_user):
+    """The refusal says "remove those first": after that, the deletion goes through."""
+    managed, _member = managed_create(api_user, name="Sunrise Homes", email="sunrise@example.com")
+    own = api_user.organization
+    assert_error(admin.delete(f"/api/admin/organizations/{own.pk}"), 409)
+    assert admin.delete(f"/api/admin/organizations/{managed.pk}").status_code == 200
+
+    response = admin.delete(f"/api/admin/organizations/{own.pk}")
+
+    assert response.status_code == 200, response.content
+    assert not Organization.objects.filter(pk=own.pk).exists()
+    assert not User.objects.filter(pk=api_user.pk).exists()
+
+
 def test_delete_of_an_unknown_organization_is_404(admin):
     assert_error(admin.delete("/api/admin/organizations/999999"), 404)
 

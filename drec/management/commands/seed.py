@@ -4,13 +4,17 @@ Migrations already seed the ACL modules, roles and code lists; this command re-c
 and creates the super admin if the migration could not (no password configured then).
 """
 
+import importlib
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django_q.models import Schedule
 
 from accounts.models import UserRole
 from accounts.services import admin_ensure
 from acl.models import AclModule
 from devices.models import Country
+from drec.routes import OUR_APPS
 
 
 class Command(BaseCommand):
@@ -26,3 +30,21 @@ class Command(BaseCommand):
             f"ACL modules: {AclModule.objects.count()}, roles: {UserRole.objects.count()}, "
             f"countries: {Country.objects.count()}."
         )
+        for name in schedules_ensure():
+            self.stdout.write(f"Scheduled: {name}.")
+
+
+def schedules_ensure() -> list[str]:
+    """Create or update the recurring tasks each app declares in ``<app>/tasks.py: SCHEDULES``."""
+    names = []
+    for app in OUR_APPS:
+        try:
+            tasks = importlib.import_module(f"{app}.tasks")
+        except ModuleNotFoundError:
+            continue
+        for name, func, minutes in getattr(tasks, "SCHEDULES", []):
+            Schedule.objects.update_or_create(
+                name=name, defaults={"func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes, "repeats": -1}
+            )
+            names.append(name)
+    return names

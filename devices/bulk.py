@@ -1,0 +1,321 @@
+"""Bulk device upload: a CSV becomes a job that the task cluster processes in batches.
+
+Each batch (its devices, its row errors and the job's counters) commits together, so the
+progress a user sees is exactly what is stored, and a job taken over after a crashed worker
+resumes after its last committed batch. A job ends ``Completed`` or ``Failed``, never stuck:
+``csv_jobs_watch`` (scheduled) fails jobs whose worker stopped and re-queues forgotten ones.
+"""
+
+import csv
+import io
+import logging
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from rest_framework import serializers
+
+from devices.models import CsvJob, CsvJobStatus, CsvRowError, Device, UploadedFile
+from devices.services import device_build, device_rules
+from drec.errors import InvalidInput, NotFound, PayloadTooLarge
+from drec.inputs import Text
+from drec.tasks import enqueue
+
+logger = logging.getLogger("drec.bulk")
+
+COLUMNS = [
+    "externalId",
+    "projectName",
+    "address",
+    "latitude",
+    "longitude",
+    "countryCode",
+    "fuelCode",
+    "deviceTypeCode",
+    "capacity",
+    "commissioningDate",
+    "gridInterconnection",
+    "offTaker",
+    "impactStory",
+    "deviceDescription",
+    "energyStorage",
+    "energyStorageCapacity",
+    "qualityLabels",
+]
+REQUIRED_COLUMNS = {
+    "externalId",
+    "address",
+    "latitude",
+    "longitude",
+    "countryCode",
+    "fuelCode",
+    "deviceTypeCode",
+    "capacity",
+    "commissioningDate",
+}
+TEMPLATE_ROW = {
+    "externalId": "SHS-0001",
+    "projectName": "Village solar homes",
+    "address": "12 Market Road, Pune",
+    "latitude": "18.5204",
+    "longitude": "73.8567",
+    "countryCode": "IND",
+    "fuelCode": "ES100",
+    "deviceTypeCode": "TC120",
+    "capacity": "2.5",
+    "commissioningDate": "2024-01-15T10:30:00.000Z",
+    "gridInterconnection": "false",
+    "offTaker": "Residential",
+    "impactStory": "",
+    "deviceDescription": "Solar Home System",
+    "energyStorage": "true",
+    "energyStorageCapacity": "1.2",
+    "qualityLabels": "",
+}
+BATCH_SIZE = 500
+
+
+class CsvRowIn(serializers.Serializer):
+    """One CSV row: text cells typed like the API's JSON fields."""
+
+    externalId = Text(max_length=255)
+    projectName = Text(max_length=255, required=False, allow_blank=True)
+    address = Text(max_length=500)
+    latitude = serializers.DecimalField(max_digits=11, decimal_places=9)
+    longitude = serializers.DecimalField(max_digits=12, decimal_places=9)
+    countryCode = Text(max_length=3)
+    fuelCode = Text(max_length=16)
+    deviceTypeCode = Text(max_length=16)
+    capacity = serializers.DecimalField(max_digits=14, decimal_places=3)
+    commissioningDate = serializers.DateTimeField()
+    gridInterconnection = serializers.BooleanField(required=False)
+    offTaker = Text(max_length=64, required=False)
+    impactStory = Text(required=False, allow_blank=True)
+    deviceDescription = Text(max_length=64, required=False)
+    energyStorage = serializers.BooleanField(required=False)
+    energyStorageCapacity = serializers.DecimalField(max_digits=14, decimal_places=3, required=False)
+    qualityLabels = Text(max_length=255, required=False, allow_blank=True)
+
+
+def template_csv() -> str:
+    """The upload template: the exact header and one example row."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerow(TEMPLATE_ROW)
+    return out.getvalue()
+
+
+def _check_file(data: bytes, name: str) -> None:
+    if len(data) > settings.DREC_CSV_MAX_BYTES:
+        raise PayloadTooLarge(
+            f"The file is {len(data)} bytes; the limit is {settings.DREC_CSV_MAX_BYTES} bytes (DREC_CSV_MAX_BYTES).",
+            errors={"csvFile": [f"Larger than {settings.DREC_CSV_MAX_BYTES} bytes."]},
+        )
+    if not name.lower().endswith(".csv"):
+        raise InvalidInput("Invalid file: upload a .csv file.", errors={"csvFile": ["Not a .csv file."]})
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("The file is not UTF-8 text.", errors={"csvFile": ["Not UTF-8 text."]}) from None
+    rows = max(0, sum(1 for line in text.splitlines() if line.strip()) - 1)
+    if rows > settings.DREC_CSV_MAX_ROWS:
+        raise InvalidInput(
+            f"The file has {rows} rows; the limit is {settings.DREC_CSV_MAX_ROWS} rows (DREC_CSV_MAX_ROWS).",
+            errors={"csvFile": [f"More than {settings.DREC_CSV_MAX_ROWS} rows."]},
+        )
+
+
+def file_upload(*, acting_user, organization, name: str, content_type: str, data: bytes) -> UploadedFile:
+    """Keep an uploaded file (the original's POST /api/file) for a later bulk job."""
+    if len(data) > settings.DREC_CSV_MAX_BYTES:
+        raise PayloadTooLarge(
+            f"The file is {len(data)} bytes; the limit is {settings.DREC_CSV_MAX_BYTES} bytes (DREC_CSV_MAX_BYTES).",
+            errors={"files": [f"Larger than {settings.DREC_CSV_MAX_BYTES} bytes."]},
+        )
+    stem = name.rsplit(".", 1)[0][:200]
+    return UploadedFile.objects.create(
+        key=f"{stem}-{uuid.uuid4()}.csv",
+        original_name=name[:255],
+        content_type=content_type[:100],
+        data=data,
+        size=len(data),
+        organization=organization,
+        uploaded_by=acting_user,
+    )
+
+
+@transaction.atomic
+def csv_job_create(*, acting_user, organization, file_name: str | None = None, data: bytes | None = None) -> CsvJob:
+    """Queue a bulk upload into a Developer organization: the CSV itself, or the ``fileName`` of
+    a file uploaded earlier by the same organization's side (its api user or members)."""
+    if data is None:
+        if not file_name:
+            raise InvalidInput(
+                "Send the CSV as csvFile, or the fileName of an uploaded file.", errors={"csvFile": ["Required."]}
+            )
+        uploaded = UploadedFile.objects.filter(key=file_name, uploaded_by=acting_user).first()
+        if uploaded is None:
+            raise NotFound(f"File Not Found: {file_name}")
+        data = bytes(uploaded.data)
+    _check_file(data, file_name or "")
+    job = CsvJob.objects.create(organization=organization, created_by=acting_user, file_name=file_name or "", data=data)
+    enqueue("devices.tasks.csv_job_process", job.pk)
+    return job
+
+
+def _claim(job_id: int) -> CsvJob | None:
+    """Take the job for this worker: a new one, or a running one whose worker went silent."""
+    stale = timezone.now() - timedelta(seconds=settings.DREC_CSV_JOB_STALE_SECONDS)
+    claimed = CsvJob.objects.filter(
+        Q(status=CsvJobStatus.ADDED) | Q(status=CsvJobStatus.RUNNING, updated_at__lt=stale), pk=job_id
+    ).update(status=CsvJobStatus.RUNNING, updated_at=timezone.now())
+    if not claimed:
+        return None
+    job = CsvJob.objects.get(pk=job_id)
+    if job.started_at is None:
+        CsvJob.objects.filter(pk=job_id).update(started_at=timezone.now())
+    return job
+
+
+def _fail(job_id: int, message: str) -> None:
+    CsvJob.objects.filter(pk=job_id).update(
+        status=CsvJobStatus.FAILED, error=message, finished_at=timezone.now(), updated_at=timezone.now()
+    )
+
+
+def _row_values(row: dict) -> dict:
+    """Cells as input: trimmed, empty cells absent."""
+    return {key: value.strip() for key, value in row.items() if key in COLUMNS and value is not None and value.strip()}
+
+
+def csv_job_process(job_id: int) -> None:
+    """Validate every row and create the valid devices, batch by batch (see module doc)."""
+    job = _claim(job_id)
+    if job is None:
+        return
+    try:
+        _process(job)
+    except Exception:
+        logger.exception("Bulk upload job %s failed", job_id)
+        _fail(job_id, "Processing failed unexpectedly; the rows created so far are kept. Upload the rest again.")
+
+
+def _process(job: CsvJob) -> None:
+    reader = csv.DictReader(io.StringIO(bytes(job.data).decode("utf-8-sig")))
+    header = [name.strip() for name in reader.fieldnames or []]
+    missing = sorted(REQUIRED_COLUMNS - set(header))
+    if missing:
+        _fail(job.pk, f"Missing column(s): {', '.join(missing)}. Download the template for the exact header.")
+        return
+    reader.fieldnames = header
+    rows = list(reader)
+    if len(rows) > settings.DREC_CSV_MAX_ROWS:
+        _fail(job.pk, f"The file has {len(rows)} rows; the limit is {settings.DREC_CSV_MAX_ROWS}.")
+        return
+    CsvJob.objects.filter(pk=job.pk).update(rows_total=len(rows))
+
+    organization = job.organization
+    existing = {
+        value.lower()
+        for value in Device.objects.filter(organization=organization).values_list("external_id", flat=True)
+    }
+    first_row_of: dict[str, int] = {}
+    for start in range(job.rows_processed, len(rows), BATCH_SIZE):
+        devices, errors = [], []
+        for index in range(start, min(start + BATCH_SIZE, len(rows))):
+            number = index + 1
+            values = _row_values(rows[index])
+            parsed = CsvRowIn(data=values)
+            external_id = values.get("externalId", "")
+            if not parsed.is_valid():
+                problems = {field: [str(message) for message in messages] for field, messages in parsed.errors.items()}
+                data = {}
+            else:
+                data = dict(parsed.validated_data)
+                problems = device_rules(data)
+            key = data.get("externalId", external_id).strip().lower()
+            if key and "externalId" not in problems:
+                if key in first_row_of:
+                    problems["externalId"] = [
+                        f"Row {number} duplicates row {first_row_of[key]} (externalId {external_id})"
+                    ]
+                elif key in existing:
+                    problems["externalId"] = ["ExternalId already exist, cant add entry with same external id"]
+                else:
+                    first_row_of[key] = number
+            if problems:
+                errors += [
+                    CsvRowError(
+                        job=job,
+                        row_number=number,
+                        external_id=external_id[:255],
+                        field=field,
+                        message=message[:500],
+                        value=str(values.get(field, ""))[:255],
+                    )
+                    for field, messages in problems.items()
+                    for message in messages
+                ]
+            else:
+                devices.append(device_build(organization, data, bulk_job=job, bulk_row=number))
+                existing.add(key)
+        with transaction.atomic():  # the batch and the progress it makes, together
+            devices = _insert(devices, errors, job)
+            CsvRowError.objects.bulk_create(errors)
+            failed_rows = len({error.row_number for error in errors})
+            CsvJob.objects.filter(pk=job.pk).update(
+                rows_processed=min(start + BATCH_SIZE, len(rows)),
+                rows_created=F("rows_created") + len(devices),
+                rows_failed=F("rows_failed") + failed_rows,
+                updated_at=timezone.now(),
+            )
+    CsvJob.objects.filter(pk=job.pk).update(
+        status=CsvJobStatus.COMPLETED, finished_at=timezone.now(), updated_at=timezone.now()
+    )
+
+
+def _insert(devices: list[Device], errors: list[CsvRowError], job: CsvJob) -> list[Device]:
+    """Insert a batch; if a device registered meanwhile takes an externalId, insert row by row
+    and report the taken ones."""
+    try:
+        with transaction.atomic():
+            return Device.objects.bulk_create(devices)
+    except IntegrityError:
+        created = []
+        for device in devices:
+            try:
+                with transaction.atomic():
+                    device.save()
+                created.append(device)
+            except IntegrityError:
+                errors.append(
+                    CsvRowError(
+                        job=job,
+                        row_number=device.bulk_row,
+                        external_id=device.external_id,
+                        field="externalId",
+                        message="ExternalId already exist, cant add entry with same external id",
+                        value=device.external_id,
+                    )
+                )
+        return created
+
+
+def csv_jobs_watch() -> None:
+    """Scheduled: fail jobs whose worker stopped (no progress for DREC_CSV_JOB_STALE_SECONDS
+    after the task queue gave up retrying) and queue again jobs that were never picked up."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.DREC_CSV_JOB_STALE_SECONDS * 3)
+    for job_id in CsvJob.objects.filter(status=CsvJobStatus.RUNNING, updated_at__lt=stale).values_list("pk", flat=True):
+        _fail(
+            job_id, "The worker processing this job stopped; the rows created so far are kept. Upload the rest again."
+        )
+    forgotten = now - timedelta(seconds=settings.DREC_CSV_JOB_STALE_SECONDS)
+    for job_id in CsvJob.objects.filter(status=CsvJobStatus.ADDED, created_at__lt=forgotten).values_list(
+        "pk", flat=True
+    ):
+        enqueue("devices.tasks.csv_job_process", job_id)

@@ -1,0 +1,195 @@
+"""Portal screens of devices (seed Step 4 Device, ui.md §3.16-3.21)."""
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import Role
+from devices import bulk, forms, selectors, services
+from devices.models import CsvJobStatus
+from drec.errors import DomainError
+from drec.forms import show_error
+from drec.pagination import paginate
+from drec.permissions import acl, portal_rule
+from organizations.models import OrganizationType
+from organizations.selectors import organization_for, organization_list
+
+DEVICE_READ = acl("DEVICE_MANAGEMENT_CRUDL", "Read")
+
+
+def _developer_organizations(user):
+    """Organizations the super admin and api users pick from; None for everyone else."""
+    if user.role not in (Role.ADMIN, Role.API_USER):
+        return None
+    return organization_list(user=user, organization_type=OrganizationType.DEVELOPER)
+
+
+def _target(request, organization_id):
+    return organization_for(
+        user=request.user,
+        organization_id=organization_id or None,
+        organization_type=OrganizationType.DEVELOPER,
+        purpose="for devices",
+    )
+
+
+@portal_rule(DEVICE_READ)
+@require_http_methods(["GET", "POST"])
+def device_list(request):
+    """My Devices / All Devices: filters, paging, view, edit and delete."""
+    if request.method == "POST" and request.POST.get("action") == "delete":
+        try:
+            device = selectors.device_get_for_change(user=request.user, device_id=request.POST.get("device"))
+            services.device_delete(device=device)
+            messages.success(request, f"Device {device.external_id} deleted.")
+        except DomainError as error:
+            messages.error(request, error.message)
+        return redirect(request.get_full_path())
+    organizations = _developer_organizations(request.user)
+    filters = forms.DeviceFilterForm(request.GET or None, organizations=organizations)
+    params = filters.api_params() if filters.is_valid() else {}
+    page = None
+    try:
+        devices = selectors.developer_devices(user=request.user, organization_id=params.pop("organizationId", None))
+        devices = selectors.device_filter(devices, params).order_by("-created_at", "-id")
+        page = paginate(request, devices, key="devices", serialize=list)
+    except DomainError as error:
+        filters.add_error(None, error.message)
+    context = {"filters": filters, "page": page, "show_organization": organizations is not None}
+    template = "devices/_device_table.html" if request.htmx else "devices/device_list.html"
+    return render(request, template, context)
+
+
+@portal_rule(acl("DEVICE_MANAGEMENT_CRUDL", "Write"))
+@require_http_methods(["GET", "POST"])
+def device_add(request):
+    """Device Registration: one or more device cards, registered together or not at all."""
+    organizations = _developer_organizations(request.user)
+    count = max(1, min(int(request.POST.get("count", 1) or 1), 20))
+    if request.POST.get("action") == "add_more":
+        count += 1
+    bound = request.method == "POST" and request.POST.get("action") == "submit"
+    cards = [forms.DeviceForm(request.POST if request.method == "POST" else None, prefix=f"d{i}") for i in range(count)]
+    organization_error = None
+    if bound and all(card.is_valid() for card in cards):
+        try:
+            with transaction.atomic():
+                organization = _target(request, request.POST.get("organizationId"))
+                for card in cards:
+                    try:
+                        services.device_register(organization=organization, data=card.device_data())
+                    except DomainError as error:
+                        show_error(card, error)
+                        raise
+        except DomainError as error:
+            if not any(card.errors for card in cards):
+                organization_error = error.message
+        else:
+            messages.success(request, f"{len(cards)} device(s) added.")
+            return redirect("device-list" if request.user.role != Role.API_USER else "apiuser-device-list")
+    if request.POST.get("action") == "add_more":
+        for card in cards:
+            card.errors.clear()
+    return render(
+        request,
+        "devices/device_add.html",
+        {
+            "cards": cards,
+            "count": count,
+            "organizations": organizations,
+            "organization_id": request.POST.get("organizationId", ""),
+            "organization_error": organization_error,
+        },
+    )
+
+
+@portal_rule(DEVICE_READ)
+def device_detail(request, device_id: int):
+    device = selectors.device_get(user=request.user, device_id=device_id)
+    return render(
+        request,
+        "devices/device_detail.html",
+        {"device": device, "sdg": device.sdg_benefits.all(), "can_change": _can_change(request.user, device)},
+    )
+
+
+def _can_change(user, device) -> bool:
+    try:
+        selectors.device_get_for_change(user=user, device_id=device.pk)
+    except DomainError:
+        return False
+    return True
+
+
+@portal_rule(acl("DEVICE_MANAGEMENT_CRUDL", "Update"))
+@require_http_methods(["GET", "POST"])
+def device_edit(request, device_id: int):
+    device = selectors.device_get_for_change(user=request.user, device_id=device_id)
+    initial = {
+        "projectName": device.project_name,
+        "externalId": device.external_id,
+        "countryCode": device.country_id,
+        "commissioningDate": device.commissioning_date.replace(tzinfo=None),
+        "capacity": device.capacity,
+        "address": device.address,
+        "latitude": device.latitude,
+        "longitude": device.longitude,
+        "fuelCode": device.fuel_code_id,
+        "deviceTypeCode": device.device_type_code_id,
+        "SDGBenefits": list(device.sdg_benefits.values_list("code", flat=True)),
+        "offTaker": device.off_taker_id or "",
+        "deviceDescription": device.device_description_id or "",
+        "impactStory": device.impact_story,
+        "qualityLabels": device.quality_labels,
+        "gridInterconnection": device.grid_interconnection,
+        "energyStorage": device.energy_storage,
+        "energyStorageCapacity": device.energy_storage_capacity,
+    }
+    form = forms.DeviceForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.device_update(device=device, data=form.device_data(only_changed=True))
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            messages.success(request, f"Device {device.external_id} updated.")
+            return redirect("device-detail", device_id=device.pk)
+    return render(request, "devices/device_edit.html", {"form": form, "device": device})
+
+
+@portal_rule(acl("DEVICE_BULK_MANAGEMENT_CRUDL", "Read"))
+@require_http_methods(["GET", "POST"])
+def bulk_upload(request):
+    """Device Bulk Registration: upload a CSV, follow the jobs' progress live."""
+    organizations = _developer_organizations(request.user)
+    form = forms.BulkUploadForm(request.POST or None, request.FILES or None, organizations=organizations)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["csvFile"]
+        try:
+            organization = _target(request, form.cleaned_data.get("organizationId"))
+            job = bulk.csv_job_create(
+                acting_user=request.user,
+                organization=organization,
+                file_name=upload.name,
+                data=upload.read(bulk.settings.DREC_CSV_MAX_BYTES + 1),
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            messages.success(request, f"Upload received: job {job.pk} is being processed.")
+            return redirect("device-bulk-upload")
+    jobs = paginate(request, selectors.csv_job_list(user=request.user), key="jobs", serialize=list, default_limit=10)
+    active = any(job.status in (CsvJobStatus.ADDED, CsvJobStatus.RUNNING) for job in jobs["jobs"])
+    context = {"form": form, "page": jobs, "active": active}
+    if request.htmx:
+        return render(request, "devices/_jobs_table.html", context)
+    return render(request, "devices/bulk_upload.html", context)
+
+
+@portal_rule(acl("DEVICE_BULK_MANAGEMENT_CRUDL", "Read"))
+def bulk_upload_job(request, job_id: int):
+    """Device Bulk Registration Status Log: the job and its row errors."""
+    job = selectors.csv_job_get(user=request.user, job_id=job_id)
+    errors = paginate(request, job.row_errors.all(), key="errors", serialize=list, default_limit=50)
+    return render(request, "devices/bulk_upload_job.html", {"job": job, "page": errors})
