@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 
-.PHONY: run test lint format
+.PHONY: run test bench lint format
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: $(VENV)/.requirements
 ## The whole suite (lint, then pytest on a throwaway PostgreSQL and Chromium).
 test: $(VENV)/.requirements-dev lint
 	scripts/test.sh $(ARGS)
+
+## Performance benchmarks on a throwaway PostgreSQL (not part of make test).
+bench: $(VENV)/.requirements-dev
+	scripts/bench.sh $(ARGS)
 
 lint: $(VENV)/.requirements-dev
 	$(VENV)/bin/ruff check .

@@ -7,11 +7,15 @@ from acl.models import VERB_BITS, AclModule, EntityType, ModulePermission, Modul
 
 
 def granted_masks(user) -> dict[str, int]:
-    """Verb mask per enabled module from the user's active grants: the role's grants and, for
-    an api user, its own approved ones. A verb the module no longer offers is not granted."""
+    """Verb mask per enabled module from the user's active grants: its role's (while the role
+    is switched on) and, for an api user, its own approved ones. A verb the module no longer
+    offers is not granted."""
     rows = (
         ModulePermission.objects.filter(is_active=True, module__status=ModuleStatus.ENABLE)
-        .filter(Q(entity_type=EntityType.ROLE, role__name=user.role) | Q(entity_type=EntityType.USER, user_id=user.pk))
+        .filter(
+            Q(entity_type=EntityType.ROLE, role__name=user.role, role__status=True)
+            | Q(entity_type=EntityType.USER, user_id=user.pk)
+        )
         .values_list("module__name", "permissions_value", "module__permissions_value")
     )
     masks: dict[str, int] = {}
@@ -58,3 +62,7 @@ def role_permission_list(*, role_id: int) -> QuerySet[ModulePermission]:
     return ModulePermission.objects.filter(entity_type=EntityType.ROLE, role_id=role_id).select_related(
         "module", "role"
     )
+
+
+def role_permission_list_all() -> QuerySet[ModulePermission]:
+    return ModulePermission.objects.filter(entity_type=EntityType.ROLE).select_related("module", "role")

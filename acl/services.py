@@ -151,7 +151,7 @@ def api_user_permission_request(*, user: User, items: list[dict]) -> list[Module
             if module.id in seen:
                 raise InvalidInput("aclmodulesId: listed twice.", errors={"aclmodulesId": ["Listed twice."]})
             seen.add(module.id)
-            wanted.append((module, _mask_within(module, item.get("permissions"))))
+            wanted.append((module, _mask_within(module, item.get("permissions"), field=module.name)))
         except InvalidInput as error:
             errors.append({"index": index, "message": error.message})
     if errors:

@@ -122,7 +122,8 @@ def role_permissions(request):
     roles = UserRole.objects.exclude(name=Role.ADMIN)
     action = request.POST.get("action")
     errors: list[str] = []
-    role_id = int(request.POST.get("role") or request.GET.get("role") or 2)
+    requested_role = request.POST.get("role") or request.GET.get("role") or ""
+    role_id = int(requested_role) if requested_role.isdigit() else roles.first().id
     selected: dict[int, list[str]] = {}
     if action == "add":
         selected = _grants_from_post(request.POST)
@@ -138,7 +139,7 @@ def role_permissions(request):
 
     editing = None
     if request.GET.get("edit", "").isdigit():
-        editing = selectors.permission_list(user=request.user).filter(pk=int(request.GET["edit"])).first()
+        editing = selectors.role_permission_list_all().filter(pk=int(request.GET["edit"])).first()
     if action == "edit" and editing is not None:
         try:
             services.permission_update(
@@ -152,7 +153,7 @@ def role_permissions(request):
         else:
             messages.success(request, "Permission updated.")
             return redirect(f"{reverse('admin-role-permissions')}?role={editing.role_id}")
-    grants = selectors.permission_list(user=request.user).filter(entity_type=EntityType.ROLE)
+    grants = selectors.role_permission_list_all()
     return render(
         request,
         "acl/role_permissions.html",

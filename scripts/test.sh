@@ -1,62 +1,18 @@
 #!/usr/bin/env bash
 # `make test`: the whole suite against a throwaway PostgreSQL and Debian's Chromium.
-# The database lives in a temporary directory on a unix socket and is stopped (and
-# removed) however the tests end. Extra arguments go to pytest.
+# Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-is_root() { [ "$(id -u)" -eq 0 ]; }
-
-apt_install() {
-  # Install Debian packages when we may; otherwise say exactly what is missing.
-  if is_root && command -v apt-get >/dev/null; then
-    echo "Installing Debian package(s): $*"
-    if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq; APT_UPDATED=1; fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM_PATH:-}" ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing Debian package: chromium"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   else
-    echo "Missing: $*. Install it (e.g. 'sudo apt-get install $*') and run make test again." >&2
+    echo "Missing: chromium. Install it (e.g. 'sudo apt-get install chromium') and run make test again." >&2
     exit 1
   fi
-}
-
-find_pg_bin() {
-  local dir
-  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
-    if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then echo "$dir"; return 0; fi
-  done
-  if command -v pg_ctl >/dev/null && command -v initdb >/dev/null; then dirname "$(command -v pg_ctl)"; return 0; fi
-  return 1
-}
-
-PG_BIN="$(find_pg_bin || true)"
-if [ -z "$PG_BIN" ]; then
-  apt_install postgresql
-  PG_BIN="$(find_pg_bin)"
-fi
-if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM_PATH:-}" ]; then
-  apt_install chromium
 fi
 
-# PostgreSQL refuses to run as root: as root, run it as the 'postgres' user.
-as_pg() { if is_root; then runuser -u postgres -- "$@"; else "$@"; fi; }
-
-PGTMP="$(mktemp -d)"
-is_root && chown postgres: "$PGTMP"
-cleanup() {
-  as_pg "$PG_BIN/pg_ctl" -D "$PGTMP/data" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$PGTMP"
-}
-trap cleanup EXIT INT TERM
-
-as_pg "$PG_BIN/initdb" -D "$PGTMP/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$PGTMP/initdb.log" 2>&1 \
-  || { cat "$PGTMP/initdb.log" >&2; exit 1; }
-# A throwaway database: durability off, sockets only in the temporary directory.
-as_pg "$PG_BIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w -t 60 start \
-  -o "-k $PGTMP -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100" \
-  >/dev/null || { cat "$PGTMP/server.log" >&2; exit 1; }
-
-export DATABASE_URL="postgresql://postgres@$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$PGTMP")/drec"
 export DJANGO_SETTINGS_MODULE=drec.settings_test
-echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on $PGTMP"
-
-.venv/bin/python -m pytest "$@"
+exec scripts/with-postgres.sh .venv/bin/python -m pytest "$@"

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `make bench`: the performance benchmarks on a throwaway PostgreSQL, with production
+# settings (DEBUG off), printing a table of figures. Extra arguments go to `manage.py bench`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DJANGO_SETTINGS_MODULE=drec.settings
+export DJANGO_DEBUG=0
+export DJANGO_SECRET_KEY="bench-$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+export DJANGO_SECURE_SSL_REDIRECT=0
+export DJANGO_ALLOWED_HOSTS="testserver,localhost,127.0.0.1"
+export DREC_ADMIN_PASSWORD="Bench-Admin-2026"
+export DREC_Q_SYNC=1
+export DJANGO_LOG_LEVEL=WARNING
+exec scripts/with-postgres.sh sh -c '.venv/bin/python manage.py migrate -v 0 && .venv/bin/python manage.py createcachetable && .venv/bin/python manage.py bench "$@"' bench "$@"
