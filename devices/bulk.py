@@ -224,18 +224,19 @@ def _process(job: CsvJob) -> None:
         for value in Device.objects.filter(organization=organization).values_list("external_id", flat=True)
     }
     first_row_of: dict[str, int] = {}
+    parser = CsvRowIn()  # one instance for all rows: building a serializer per row costs more than checking it
     for start in range(job.rows_processed, len(rows), BATCH_SIZE):
         devices, errors = [], []
         for index in range(start, min(start + BATCH_SIZE, len(rows))):
             number = index + 1
             values = _row_values(rows[index])
-            parsed = CsvRowIn(data=values)
             external_id = values.get("externalId", "")
-            if not parsed.is_valid():
-                problems = {field: [str(message) for message in messages] for field, messages in parsed.errors.items()}
+            try:
+                data = dict(parser.run_validation(values))
+            except serializers.ValidationError as invalid:
+                problems = {field: [str(message) for message in messages] for field, messages in invalid.detail.items()}
                 data = {}
             else:
-                data = dict(parsed.validated_data)
                 problems = device_rules(data)
             key = data.get("externalId", external_id).strip().lower()
             if key and "externalId" not in problems:

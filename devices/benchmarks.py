@@ -1,0 +1,135 @@
+"""Benchmarks of devices (SPEC §12): bulk CSV upload against PostgreSQL's own COPY."""
+
+import csv
+import io
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection, transaction
+from django.test import Client
+
+from accounts.models import Role, TokenKind, User
+from accounts.services import access_token_issue
+from devices.bulk import COLUMNS
+from devices.models import CsvJob, CsvJobStatus, Device
+from drec.bench import Benchmark, Result, stopwatch
+from organizations.models import Organization, OrganizationType
+from organizations.services import organization_access_grant
+
+COMMISSIONED = datetime(2024, 1, 15, 10, 30, tzinfo=UTC)
+
+
+def _organization(name: str) -> tuple[Organization, User]:
+    organization = Organization.objects.create(
+        name=f"{name} {uuid.uuid4().hex[:8]}",
+        organization_type=OrganizationType.DEVELOPER,
+        org_email="bench@example.com",
+    )
+    user = User.objects.create_user(
+        f"bench-{uuid.uuid4().hex[:8]}@example.com",
+        "Bench-Pass-2026",
+        role=Role.ORGANIZATION_ADMIN,
+        organization=organization,
+    )
+    organization_access_grant(user=user, organization=organization)
+    return organization, user
+
+
+def device_csv(rows: int, prefix: str = "D") -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for number in range(rows):
+        writer.writerow(
+            {
+                "externalId": f"{prefix}-{number:06d}",
+                "projectName": "Bench solar homes",
+                "address": f"{number} Bench Road",
+                "latitude": "18.5204",
+                "longitude": "73.8567",
+                "countryCode": "IND",
+                "fuelCode": "ES100",
+                "deviceTypeCode": "TC120",
+                "capacity": "2.5",
+                "commissioningDate": (COMMISSIONED + timedelta(minutes=number)).isoformat().replace("+00:00", "Z"),
+                "gridInterconnection": "false",
+                "offTaker": "Residential",
+                "impactStory": "",
+                "deviceDescription": "Solar Home System",
+                "energyStorage": "true",
+                "energyStorageCapacity": "1.2",
+                "qualityLabels": "",
+            }
+        )
+    return out.getvalue().encode()
+
+
+def copy_rate(rows: int) -> float:
+    """Seconds PostgreSQL's COPY takes to load ``rows`` device rows (rolled back after)."""
+    organization, _user = _organization("Bench COPY")
+    columns = (
+        "uid, external_id, organization_id, project_name, address, latitude, longitude, country_code, fuel_code, "
+        "device_type_code, capacity, commissioning_date, grid_interconnection, off_taker, yield_value, impact_story, "
+        "images, device_description, energy_storage, energy_storage_capacity, quality_labels, version, timezone, "
+        "meter_read_type, irec_status, irec_id, created_at, updated_at"
+    )
+    now = datetime.now(UTC)
+    fixed = ("Bench solar homes",)
+    rest = ("18.5204", "73.8567", "IND", "ES100", "TC120", "2.5", COMMISSIONED, False, "Residential", 2000, "", "[]")
+    tail = ("Solar Home System", True, "1.2", "", "1.0", "", "", "NotRegistered", "", now, now)
+    with transaction.atomic():
+        with (
+            connection.cursor() as cursor,
+            stopwatch() as elapsed,
+            cursor.cursor.copy(f"COPY devices_device ({columns}) FROM STDIN") as copy,
+        ):
+            for number in range(rows):
+                row = (uuid.uuid4(), f"C-{number:06d}", organization.pk, *fixed, f"{number} Bench Road", *rest, *tail)
+                copy.write_row(row)
+        seconds = elapsed()
+        transaction.set_rollback(True)
+    return seconds
+
+
+def bulk_upload(rows: int) -> float:
+    """Seconds from posting a ``rows``-row CSV to the bulk endpoint to the job's completion."""
+    organization, user = _organization("Bench bulk")
+    token, _lifetime = access_token_issue(user=user, kind=TokenKind.PASSWORD)
+    data = device_csv(rows)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    upload = io.BytesIO(data)
+    upload.name = "bench.csv"
+    with stopwatch() as elapsed:
+        response = client.post(
+            f"/api/device/addByAdmin/process-creation-bulk-devices-csv/{organization.pk}", {"csvFile": upload}
+        )
+        if response.status_code != 201:
+            raise RuntimeError(f"The upload was refused: {response.content!r}")
+        job = CsvJob.objects.get(pk=response.json()["jobId"])
+        deadline = time.monotonic() + 600
+        while job.status in (CsvJobStatus.ADDED, CsvJobStatus.RUNNING) and time.monotonic() < deadline:
+            time.sleep(0.05)  # with a real worker instead of inline tasks: wait for it
+            job.refresh_from_db()
+    seconds = elapsed()
+    if job.status != CsvJobStatus.COMPLETED or Device.objects.filter(bulk_job=job).count() != rows:
+        raise RuntimeError(f"The bulk upload did not create the {rows} devices: {job.status} {job.error}")
+    return seconds
+
+
+def bulk_vs_copy(scale: float = 1.0) -> list[Result]:
+    rows = max(100, int(10_000 * scale))
+    copy_seconds = copy_rate(rows)
+    upload_seconds = bulk_upload(rows)
+    return [
+        Result(f"PostgreSQL COPY of {rows:,} device rows", f"{copy_seconds:.2f} s ({rows / copy_seconds:,.0f} rows/s)"),
+        Result(
+            f"Bulk CSV upload of {rows:,} devices, upload to Completed",
+            f"{upload_seconds:.2f} s ({rows / upload_seconds:,.0f} rows/s, {upload_seconds / copy_seconds:.0f}x COPY)",
+            goal="≤ 20 s for 10,000",
+            met=upload_seconds <= 20 if rows >= 10_000 else rows / upload_seconds >= 500,
+        ),
+    ]
+
+
+BENCHMARKS = [Benchmark("bulk device upload", bulk_vs_copy)]

@@ -1,0 +1,34 @@
+"""``manage.py bench``: run the benchmarks of every app and print a table (`make bench`)."""
+
+import importlib
+
+from django.core.management.base import BaseCommand
+
+from drec.bench import table
+from drec.routes import OUR_APPS
+
+
+def benchmarks():
+    for app in OUR_APPS:
+        try:
+            module = importlib.import_module(f"{app}.benchmarks")
+        except ModuleNotFoundError:
+            continue
+        yield from module.BENCHMARKS
+
+
+class Command(BaseCommand):
+    help = "Run the performance benchmarks (use scripts/bench.sh: it gives them a throwaway database)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--only", help="run only benchmarks whose name contains this text")
+        parser.add_argument("--scale", type=float, default=1.0, help="multiply the data sizes (e.g. 0.1 to try it out)")
+
+    def handle(self, *args, only=None, scale=1.0, **options):
+        results = []
+        for benchmark in benchmarks():
+            if only and only.lower() not in benchmark.name.lower():
+                continue
+            self.stderr.write(f"running: {benchmark.name} …")
+            results += benchmark.run(scale=scale)
+        self.stdout.write(table(results))
