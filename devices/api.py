@@ -207,9 +207,8 @@ def devices_json(devices: list) -> list[dict]:
     """Devices as JSON with their SDG benefits (one query for the whole list)."""
     ids = [device.id for device in devices]
     sdg: dict[int, list[str]] = {}
-    for device_id, code in Device.sdg_benefits.through.objects.filter(device_id__in=ids).values_list(
-        "device_id", "sdgbenefit_id"
-    ):
+    links = Device.sdg_benefits.through.objects.filter(device_id__in=ids).order_by("sdgbenefit__sort_order")
+    for device_id, code in links.values_list("device_id", "sdgbenefit_id"):
         sdg.setdefault(device_id, []).append(code)
     context = {"sdg": sdg, "sdg_names": selectors.sdg_names()}
     return DeviceOut(devices, many=True, context=context).data

@@ -64,6 +64,7 @@ def page(browser, live_server, django_db_serialized_rollback, request):
     page = context.new_page()
     recorder = ScreenshotRecorder(folder)
     page.on("load", recorder.on_load)
+    page.drec_screenshots = folder
     yield page
     recorder.drain(page)
     context.close()
@@ -82,3 +83,13 @@ def login(page):
         return page
 
     return sign_in
+
+
+@pytest.fixture
+def snap(page):
+    """``snap("name")``: a screenshot now, for states no page load shows (HTMX updates)."""
+
+    def take(name: str) -> None:
+        page.screenshot(path=str(page.drec_screenshots / f"{name}.png"), full_page=True)
+
+    return take
