@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services as account_services
 from accounts.models import Role, UserStatus
-from drec.errors import DomainError, NotFound
+from drec.errors import Conflict, DomainError, NotFound
 from drec.forms import show_error
 from drec.pagination import paginate
 from drec.permissions import PUBLIC, acl, portal_rule
@@ -188,7 +188,7 @@ def member_delete(request, user_id: int):
             acting_user=request.user, member_id=user_id, delete_empty_organization=request.user.role == Role.ADMIN
         )
         messages.success(request, "User removed.")
-    except DomainError as error:
+    except Conflict as error:  # a refusal to show; not-yours (404) and not-allowed (403) get their pages
         messages.error(request, error.message)
     return redirect(next_url(request, "all-users"))
 

@@ -60,18 +60,25 @@ def _browser_before_database(request):
         request.getfixturevalue("browser")
 
 
+def _commits_for_real(item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    marker = item.get_closest_marker("django_db")
+    return "live_server" in names or "transactional_db" in names or bool(marker and marker.kwargs.get("transaction"))
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    """Live-server tests run last, with serialized rollback.
+    """Tests that commit for real (live server, transaction=True) run last, with serialized rollback.
 
-    They commit for real, so the database is flushed after each; serialized rollback puts back
-    what the migrations seeded (admin, ACL modules, role grants, code lists) before the next
-    one, and nothing else runs after them.
+    They flush the database when they end; serialized rollback puts back what the migrations
+    seeded (admin, ACL modules, role grants, code lists) before the next such test, and no
+    other test runs after them (a test reaching the database through a fixture it looks up at
+    run time would otherwise find it empty).
     """
     for item in items:
         if "live_server" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("django_db"):
             item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
-    items.sort(key=lambda item: "live_server" in getattr(item, "fixturenames", ()))
+    items.sort(key=_commits_for_real)
 
 
 @pytest.fixture
