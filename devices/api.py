@@ -15,7 +15,7 @@ from accounts.models import Role
 from devices import bulk, selectors, services
 from devices.models import Device
 from devices.services import decimal_text, iso
-from drec.errors import InvalidInput
+from drec.errors import InvalidInput, NotFound
 from drec.inputs import Text, parse
 from drec.pagination import PAGE_PARAMETERS, paginate, paginated_schema
 from drec.permissions import PUBLIC, acl
@@ -292,38 +292,32 @@ class UngroupedDevicesView(APIView):
         return Response(_device_page(request, devices))
 
 
-class DeviceDetailView(APIView):
-    acl = {"get": acl("DEVICE_MANAGEMENT_CRUDL", "Read"), "delete": acl("DEVICE_MANAGEMENT_CRUDL", "Delete")}
+def _device_id(ref: str) -> int:
+    if not ref.isdigit():
+        raise NotFound(f"No device found with id {ref}")
+    return int(ref)
+
+
+class DeviceView(APIView):
+    """``/api/device/{id}`` (GET, DELETE) and ``/api/device/{externalId}`` (PATCH), as the original."""
+
+    acl = {
+        "get": acl("DEVICE_MANAGEMENT_CRUDL", "Read"),
+        "patch": acl("DEVICE_MANAGEMENT_CRUDL", "Update"),
+        "delete": acl("DEVICE_MANAGEMENT_CRUDL", "Delete"),
+    }
 
     @extend_schema(
         tags=["device"],
-        summary="One device you may see",
+        summary="One device you may see (by its id)",
         parameters=[OpenApiParameter("organizationId", int), OpenApiParameter("apiUserId", str)],
         responses={200: DeviceOut},
     )
-    def get(self, request, device_id: int):
+    def get(self, request, ref: str):
         device = selectors.device_get(
-            user=request.user, device_id=device_id, organization_id=request.query_params.get("organizationId")
+            user=request.user, device_id=_device_id(ref), organization_id=request.query_params.get("organizationId")
         )
         return Response(device_json(device))
-
-    @extend_schema(
-        tags=["device"],
-        summary="Delete a device (not once it has reads, a reservation or certificates)",
-        responses={
-            200: inline_serializer(
-                "DeviceDeleted", {"success": serializers.BooleanField(), "message": serializers.CharField()}
-            )
-        },
-    )
-    def delete(self, request, device_id: int):
-        device = selectors.device_get_for_change(user=request.user, device_id=device_id)
-        services.device_delete(device=device)
-        return Response({"success": True, "message": "device deleted Successfully"})
-
-
-class DeviceUpdateView(APIView):
-    acl = acl("DEVICE_MANAGEMENT_CRUDL", "Update")
 
     @extend_schema(
         tags=["device"],
@@ -332,7 +326,7 @@ class DeviceUpdateView(APIView):
         request=DeviceIn(partial=True),
         responses={200: DeviceOut},
     )
-    def patch(self, request, external_id: str):
+    def patch(self, request, ref: str):
         data = dict(parse(DeviceIn, request.data, partial=True))
         organization = organization_for(
             user=request.user,
@@ -340,9 +334,19 @@ class DeviceUpdateView(APIView):
             organization_type=OrganizationType.DEVELOPER,
             purpose="for devices",
         )
-        device = selectors.device_by_external_id(organization=organization, external_id=external_id)
+        device = selectors.device_by_external_id(organization=organization, external_id=ref)
         services.device_update(device=device, data=data)
         return Response(device_json(selectors.device_get(user=request.user, device_id=device.pk)))
+
+    @extend_schema(
+        tags=["device"],
+        summary="Delete a device by its id (not once it has reads, a reservation or certificates)",
+        responses={200: DELETED},
+    )
+    def delete(self, request, ref: str):
+        device = selectors.device_get_for_change(user=request.user, device_id=_device_id(ref))
+        services.device_delete(device=device)
+        return Response({"success": True, "message": "device deleted Successfully"})
 
 
 # --- Bulk upload ------------------------------------------------------------------------

@@ -111,10 +111,13 @@ def _date_bound(params, name: str) -> datetime | None:
     value = params.get(name, "").strip()
     if not value:
         return None
-    parsed = parse_datetime(value)
-    if parsed is None:
-        day = parse_date(value)
-        parsed = datetime(day.year, day.month, day.day) if day else None
+    try:
+        parsed = parse_datetime(value)
+        if parsed is None:
+            day = parse_date(value)
+            parsed = datetime(day.year, day.month, day.day) if day else None
+    except ValueError:  # well formed but impossible, e.g. 2021-02-30
+        parsed = None
     if parsed is None:
         raise InvalidInput(
             f"{name} must be an ISO 8601 date or date-time, got {value!r}.", errors={name: ["Not a date."]}
@@ -139,11 +142,14 @@ def device_filter(devices: QuerySet[Device], params) -> QuerySet[Device]:
         devices = devices.filter(country_id=country.upper())
     if capacity := params.get("capacity", "").strip():
         try:
-            devices = devices.filter(capacity__lte=Decimal(capacity))
+            limit = Decimal(capacity)
         except InvalidOperation:
+            limit = None
+        if limit is None or not limit.is_finite() or abs(limit) >= 10**11:
             raise InvalidInput(
-                f"capacity must be a number, got {capacity!r}.", errors={"capacity": ["Not a number."]}
-            ) from None
+                f"capacity must be a number of kW, got {capacity!r}.", errors={"capacity": ["Not a number."]}
+            )
+        devices = devices.filter(capacity__lte=limit)
     if grid := params.get("gridInterconnection", "").strip().lower():
         if grid not in ("true", "false"):
             raise InvalidInput(

@@ -16,8 +16,8 @@ api_urlpatterns = [
         api.CsvJobCreateView.as_view(),
         name="api-device-bulk-upload",
     ),
-    path("device/<int:device_id>", api.DeviceDetailView.as_view(), name="api-device"),
-    path("device/<str:external_id>", api.DeviceUpdateView.as_view(), name="api-device-update"),
+    # GET and DELETE take the device id, PATCH the developer's externalId (which may be all digits).
+    path("device/<str:ref>", api.DeviceView.as_view(), name="api-device"),
     path("file", api.FileUploadView.as_view(), name="api-file-upload"),
     path(
         "buyer-reservation/bulk-upload/get-all-csv-jobs-of-organization",

@@ -1,5 +1,7 @@
 """Portal screens of devices (seed Step 4 Device, ui.md §3.16-3.21)."""
 
+from datetime import UTC
+
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -130,7 +132,7 @@ def device_edit(request, device_id: int):
         "projectName": device.project_name,
         "externalId": device.external_id,
         "countryCode": device.country_id,
-        "commissioningDate": device.commissioning_date.replace(tzinfo=None),
+        "commissioningDate": device.commissioning_date.astimezone(UTC).replace(tzinfo=None),
         "capacity": device.capacity,
         "address": device.address,
         "latitude": device.latitude,
@@ -148,8 +150,12 @@ def device_edit(request, device_id: int):
     }
     form = forms.DeviceForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        data = form.device_data(only_changed=True)
+        # The form shows whole seconds: an unchanged date comes back without its milliseconds.
+        if data.get("commissioningDate") == device.commissioning_date.replace(microsecond=0):
+            data.pop("commissioningDate")
         try:
-            services.device_update(device=device, data=form.device_data(only_changed=True))
+            services.device_update(device=device, data=data)
         except DomainError as error:
             show_error(form, error)
         else:

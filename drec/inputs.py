@@ -7,11 +7,13 @@ class Text(serializers.CharField):
     """A string field that refuses numbers, booleans, lists and objects (DRF's CharField
     would turn ``123`` into ``"123"``)."""
 
-    default_error_messages = {"invalid": "Must be a string."}
+    default_error_messages = {"invalid": "Must be a string.", "nul": "Must not contain the NUL character."}
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        if "\x00" in data:
+            self.fail("nul")
         return super().to_internal_value(data)
 
 

@@ -1,7 +1,22 @@
-"""Domain errors raised in portal views become the matching error page."""
+"""Request middleware of the project: refuse NUL characters, turn domain errors into pages."""
+
+from urllib.parse import unquote
 
 from drec.errors import DomainError
 from drec.views import error_page
+
+
+class RefuseNulMiddleware:
+    """A NUL character in the path or the query string can match nothing (PostgreSQL text
+    cannot hold it): answer 400 at once instead of failing deep in a query."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in unquote(request.META.get("QUERY_STRING", "")) or "\x00" in request.path:
+            return error_page(request, 400, "The request contains a NUL character.")
+        return self.get_response(request)
 
 
 class DomainErrorMiddleware:

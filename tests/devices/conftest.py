@@ -1,0 +1,126 @@
+"""Fixtures of the device tests.
+
+Factories do not give a user access to its own organization (registration does); here each
+persona gets that access, api users get the device grants the admin would approve, and
+``tenants`` builds two integrators with their managed organizations next to the direct
+developer and buyer organizations of the personas.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+
+from accounts.models import Role, User
+from devices.services import CodeLists
+from organizations.models import Organization, OrganizationType
+from organizations.services import organization_access_grant
+from tests.factories import OrganizationFactory
+from tests.organizations.helpers import managed_create, member_create
+
+API_USER_GRANTS = (
+    ("DEVICE_MANAGEMENT_CRUDL", "Read", "Write", "Update", "Delete"),
+    ("DEVICE_BULK_MANAGEMENT_CRUDL", "Read", "Write"),
+    ("FILE_MANAGEMENT_CRUDL", "Write"),
+)
+
+
+def _with_access(user: User) -> User:
+    organization_access_grant(user=user, organization=user.organization)
+    return user
+
+
+@pytest.fixture(autouse=True)
+def _fresh_code_lists():
+    """The code lists are cached for a minute per process; start each test from the database."""
+    CodeLists.clear()
+    yield
+    CodeLists.clear()
+
+
+@pytest.fixture
+def api_user(api_user, grant):
+    for module, *verbs in API_USER_GRANTS:
+        grant(api_user, module, *verbs)
+    return _with_access(api_user)
+
+
+@pytest.fixture
+def other_api_user(other_api_user, grant):
+    for module, *verbs in API_USER_GRANTS:
+        grant(other_api_user, module, *verbs)
+    return _with_access(other_api_user)
+
+
+@pytest.fixture
+def developer_admin(developer_admin):
+    return _with_access(developer_admin)
+
+
+@pytest.fixture
+def device_owner(device_owner):
+    return _with_access(device_owner)
+
+
+@pytest.fixture
+def buyer(buyer):
+    return _with_access(buyer)
+
+
+@pytest.fixture
+def sub_buyer(sub_buyer):
+    return _with_access(sub_buyer)
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """``with committed(): ...``: run what the block queued on commit (bulk jobs run inline)."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@dataclass
+class Tenants:
+    api_user: User
+    managed: Organization  # Developer, managed by api_user
+    managed2: Organization  # a second Developer of api_user
+    managed_buyer: Organization  # Buyer, managed by api_user
+    managed_buyer_admin: User
+    other_api_user: User
+    other_managed: Organization  # Developer, managed by other_api_user
+    other_managed_buyer: Organization  # Buyer, managed by other_api_user
+    developer_org: Organization  # direct Developer
+    developer_admin: User
+    rival_org: Organization  # another direct Developer
+    rival_admin: User
+    buyer_org: Organization  # direct Buyer
+    buyer: User
+
+
+@pytest.fixture
+def tenants(api_user, other_api_user, developer_admin, buyer) -> Tenants:
+    managed, _ = managed_create(api_user, name="Sunrise Homes", email="sunrise@example.com")
+    managed2, _ = managed_create(api_user, name="Sunset Farms", email="sunset@example.com")
+    managed_buyer, managed_buyer_admin = managed_create(
+        api_user, name="Moonlight Buyers", organization_type=OrganizationType.BUYER, email="moonlight@example.com"
+    )
+    other_managed, _ = managed_create(other_api_user, name="Far Away Solar", email="far@example.com")
+    other_managed_buyer, _ = managed_create(
+        other_api_user, name="Far Away Buyers", organization_type=OrganizationType.BUYER, email="farbuy@example.com"
+    )
+    rival_org = OrganizationFactory(name="Rival Solar", organization_type=OrganizationType.DEVELOPER)
+    rival_admin = member_create(rival_org, email="rival@example.com", role=Role.ORGANIZATION_ADMIN)
+    return Tenants(
+        api_user=api_user,
+        managed=managed,
+        managed2=managed2,
+        managed_buyer=managed_buyer,
+        managed_buyer_admin=managed_buyer_admin,
+        other_api_user=other_api_user,
+        other_managed=other_managed,
+        other_managed_buyer=other_managed_buyer,
+        developer_org=developer_admin.organization,
+        developer_admin=developer_admin,
+        rival_org=rival_org,
+        rival_admin=rival_admin,
+        buyer_org=buyer.organization,
+        buyer=buyer,
+    )
