@@ -16,6 +16,7 @@ from drec.pagination import paginate
 from drec.permissions import acl, portal_rule
 from organizations.models import OrganizationType
 from organizations.selectors import organization_for, organization_list
+from reads.selectors import readable_device
 
 DEVICE_READ = acl("DEVICE_MANAGEMENT_CRUDL", "Read")
 
@@ -109,11 +110,24 @@ def device_add(request):
 @portal_rule(DEVICE_READ)
 def device_detail(request, device_id: int):
     device = selectors.device_get(user=request.user, device_id=device_id)
-    return render(
-        request,
-        "devices/device_detail.html",
-        {"device": device, "sdg": device.sdg_benefits.all(), "can_change": _can_change(request.user, device)},
-    )
+    context = {
+        "device": device,
+        "sdg": device.sdg_benefits.all(),
+        "can_change": _can_change(request.user, device),
+        "show_generation": _can_read_reads(request.user, device),
+    }
+    return render(request, "devices/device_detail.html", context)
+
+
+def _can_read_reads(user, device) -> bool:
+    """Whether the device page shows the generation chart (buyers: reserved devices only)."""
+    if not acl("READS_MANAGEMENT_CRUDL", "Read").allows(user):
+        return False
+    try:
+        readable_device(user=user, device_id=device.pk)
+    except DomainError:
+        return False
+    return True
 
 
 def _can_change(user, device) -> bool:

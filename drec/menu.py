@@ -66,6 +66,22 @@ MENU: tuple[MenuItem | MenuSection, ...] = (
         ),
     ),
     MenuSection(
+        "MeterRead",
+        "bi-speedometer",
+        (
+            MenuItem("All Reads", "read-list", also=NOT_BUYER),
+            MenuItem("Add MeterRead", "read-add"),
+        ),
+    ),
+    MenuSection(
+        "Yield Configuration",
+        "bi-graph-up",
+        (
+            MenuItem("All Yield", "yield-list"),
+            MenuItem("Add", "yield-add"),
+        ),
+    ),
+    MenuSection(
         "Permission",
         "bi-key",
         (

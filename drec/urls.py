@@ -9,6 +9,7 @@ from acl.urls import api_urlpatterns as acl_api
 from devices.urls import api_urlpatterns as devices_api
 from drec import api, views
 from organizations.urls import api_urlpatterns as organizations_api
+from reads.urls import api_urlpatterns as reads_api
 
 api_urlpatterns = [
     path("health", api.HealthView.as_view(), name="api-health"),
@@ -16,6 +17,7 @@ api_urlpatterns = [
     *acl_api,
     *organizations_api,
     *devices_api,
+    *reads_api,
     # Last: every other /api/ path answers the API's 404 body.
     re_path(r"^.*$", views.api_not_found),
 ]
@@ -30,6 +32,7 @@ urlpatterns = [
     path("", include("acl.urls")),
     path("", include("organizations.urls")),
     path("", include("devices.urls")),
+    path("", include("reads.urls")),
     path("", views.home, name="home"),
     path("dashboard", views.dashboard, name="dashboard"),
 ]

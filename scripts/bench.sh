@@ -12,5 +12,5 @@ export DJANGO_ALLOWED_HOSTS="testserver,localhost,127.0.0.1"
 export DREC_ADMIN_PASSWORD="Bench-Admin-2026"
 export DREC_Q_SYNC=1
 export DJANGO_LOG_LEVEL=WARNING
-export DJANGO_STATIC_ROOT="${TMPDIR:-/tmp}"
+export DJANGO_STATIC_ROOT="$(mktemp -d)"  # empty: nothing to collect, nothing to scan
 exec scripts/with-postgres.sh sh -c '.venv/bin/python manage.py migrate -v 0 && .venv/bin/python manage.py createcachetable && .venv/bin/python manage.py bench "$@"' bench "$@"

@@ -18,3 +18,18 @@ def test_bulk_upload_benchmark_runs_and_reports():
     printed = table(results)
     assert "rows/s" in printed
     assert "≤ 20 s for 10,000" in printed
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_read_ingestion_benchmark_stores_the_reads_and_compares_with_copy():
+    from reads.benchmarks import ingestion_vs_copy
+    from reads.models import MeterRead
+
+    results = ingestion_vs_copy(scale=0.01)
+    assert [result.name for result in results] == [
+        "PostgreSQL COPY of 200 reads (1 devices x 200 hourly reads)",
+        "API ingestion of the same 200 reads, 10,000 per request",
+    ]
+    assert MeterRead.objects.count() == 200  # the API's reads stay, COPY's were rolled back
+    assert results[1].met in (True, False)
+    assert "% of COPY" in table(results)

@@ -1,0 +1,286 @@
+"""Meter-read API (backend.md §8) and the per-country yield configuration (§11)."""
+
+import math
+from datetime import datetime
+
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Role
+from devices.services import iso
+from drec.errors import InvalidInput, NotFound
+from drec.inputs import Text, parse
+from drec.pagination import page_from_query
+from drec.permissions import acl
+from reads import selectors, services
+from reads.models import YieldConfig
+from reads.services import zone_get
+
+READS = "READS_MANAGEMENT_CRUDL"
+READ_WRITERS = (Role.ORGANIZATION_ADMIN, Role.DEVICE_OWNER, Role.API_USER)
+READS_PAGE_SIZE = 5
+
+
+class ReadIn(serializers.Serializer):
+    starttimestamp = serializers.CharField(required=False, help_text="History reads only")
+    endtimestamp = serializers.CharField()
+    value = serializers.FloatField()
+
+
+class ReadsIn(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["History", "Delta", "Aggregate"])
+    unit = serializers.ChoiceField(choices=["Wh", "kWh", "MWh", "GWh"])
+    timezone = Text(required=False, allow_blank=True, help_text="IANA zone; then local times YYYY-MM-DD hh:mm:ss")
+    organizationId = serializers.IntegerField(required=False, allow_null=True, help_text="Admin and api users")
+    # Items are checked by the service, read by read (a serializer per item costs too much for 10,000).
+    reads = serializers.ListField(help_text="Up to 10,000 reads: {starttimestamp?, endtimestamp, value}")
+
+
+def _moment(request, name: str) -> datetime | None:
+    value = request.query_params.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        parsed = parse_datetime(value.replace(" ", "+")) if "T" in value else None
+    except ValueError:  # well formed but impossible, e.g. 2024-02-30
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise InvalidInput(
+            f"{name} must be an ISO 8601 date-time with Z or an offset, e.g. 2020-01-01T00:00:00Z.",
+            errors={name: ["Not a date-time."]},
+        )
+    return parsed
+
+
+def _period_json(item: dict) -> dict:
+    return {"startTime": iso(item["startTime"]), "endTime": iso(item["endTime"]), "value": item["value"]}
+
+
+def _read_json(read) -> dict:
+    return {"startdate": iso(read.start), "enddate": iso(read.end), "value": read.value_wh}
+
+
+class ReadsView(APIView):
+    """``/meter-reads/new/{ref}``: POST a batch by the developer's externalId; GET the reads."""
+
+    acl = {"post": acl(READS, "Write", *READ_WRITERS), "get": acl(READS, "Read")}
+
+    @extend_schema(
+        tags=["meter-reads"],
+        summary="Add up to 10,000 reads of one device (all stored, or none)",
+        request=inline_serializer(
+            "ReadBatch",
+            {
+                "type": serializers.ChoiceField(choices=["History", "Delta", "Aggregate"]),
+                "unit": serializers.ChoiceField(choices=["Wh", "kWh", "MWh", "GWh"]),
+                "timezone": serializers.CharField(required=False),
+                "organizationId": serializers.IntegerField(required=False),
+                "reads": ReadIn(many=True),
+            },
+        ),
+        responses={
+            201: inline_serializer(
+                "ReadsStored", {"success": serializers.BooleanField(), "stored": serializers.IntegerField()}
+            )
+        },
+    )
+    def post(self, request, external_id: str):
+        data = parse(ReadsIn, request.data)
+        device = selectors.device_for_writing(
+            user=request.user, external_id=external_id, organization_id=data.get("organizationId")
+        )
+        stored = services.reads_ingest(
+            device=device,
+            read_type=data["type"],
+            unit=data["unit"],
+            timezone_name=data.get("timezone") or None,
+            reads=data["reads"],
+        )
+        return Response({"success": True, "stored": stored}, status=201)
+
+    @extend_schema(
+        tags=["meter-reads"],
+        summary="A device's reads (meterReads) or its energy per day or month (accumulated)",
+        parameters=[
+            OpenApiParameter("readType", str, required=True, enum=["meterReads", "accumulated"]),
+            OpenApiParameter("start", str, description="e.g. 2020-01-01T00:00:00Z"),
+            OpenApiParameter("end", str, description="e.g. 2024-01-01T00:00:00Z"),
+            OpenApiParameter("pagenumber", int),
+            OpenApiParameter("limit", int, description="Reads per page, default 5"),
+            OpenApiParameter("organizationId", int),
+            OpenApiParameter("accumulationType", str, enum=["Monthly", "Yearly"]),
+            OpenApiParameter("Month", int),
+            OpenApiParameter("Year", int),
+        ],
+        responses={
+            200: inline_serializer(
+                "Reads",
+                {
+                    "historyread": serializers.ListField(child=serializers.DictField()),
+                    "ongoing": serializers.ListField(child=serializers.DictField()),
+                    "numberOfReads": serializers.IntegerField(),
+                    "numberOfPages": serializers.IntegerField(),
+                    "currentPageNumber": serializers.IntegerField(),
+                    "timezone": serializers.CharField(),
+                },
+            )
+        },
+    )
+    def get(self, request, external_id: str):
+        device = selectors.device_for_reading(
+            user=request.user, device_ref=external_id, organization_id=request.query_params.get("organizationId")
+        )
+        read_type = request.query_params.get("readType")
+        if read_type == "meterReads":
+            return Response(self._reads(request, device))
+        if read_type == "accumulated":
+            return Response(self._accumulated(request, device))
+        raise InvalidInput(
+            "readType must be meterReads or accumulated.", errors={"readType": ["Invalid readType parameter"]}
+        )
+
+    def _reads(self, request, device) -> dict:
+        start, end = _moment(request, "start"), _moment(request, "end")
+        if start is not None and end is not None and start >= end:
+            raise InvalidInput(
+                "start must be before end.",
+                errors={"start": ["The given start and end timestamps are the same or reversed"]},
+            )
+        page = page_from_query(request.query_params, default_limit=READS_PAGE_SIZE)
+        history, ongoing = selectors.read_list(device=device, start=start, end=end)
+        history_count, ongoing_count = history.count(), ongoing.count()
+        window = slice(page.offset, page.offset + page.limit)
+        return {
+            "historyread": [_read_json(read) for read in history[window]],
+            "ongoing": [_read_json(read) for read in ongoing[window]],
+            "numberOfReads": history_count + ongoing_count,
+            "numberOfPages": math.ceil(max(history_count, ongoing_count) / page.limit),
+            "currentPageNumber": page.number,
+            "timezone": selectors.device_timezone(device),
+        }
+
+    def _accumulated(self, request, device) -> dict:
+        kind = request.query_params.get("accumulationType")
+        zone = zone_get(selectors.device_timezone(device))
+        year, month = request.query_params.get("Year", ""), request.query_params.get("Month", "")
+        # A year whose months (and the next January) exist as dates in any time zone.
+        if not year.isdigit() or not 1900 <= int(year) <= 9998:
+            raise InvalidInput("Year is required, 1900 to 9998 (e.g. Year=2024).", errors={"Year": ["Required."]})
+        if kind == "Monthly":
+            if not month.isdigit() or not 1 <= int(month) <= 12:
+                raise InvalidInput("Month (1-12) is required with Monthly.", errors={"Month": ["Required, 1 to 12."]})
+            start = datetime(int(year), int(month), 1, tzinfo=zone)
+            end = datetime(int(year) + (int(month) == 12), int(month) % 12 + 1, 1, tzinfo=zone)
+            periods = selectors.daily_energy(device=device, start=start, end=end, zone=zone)
+        elif kind == "Yearly":
+            periods = selectors.monthly_energy(device=device, year=int(year), zone=zone)
+        else:
+            raise InvalidInput(
+                "accumulationType must be Monthly or Yearly.", errors={"accumulationType": ["Invalid accumulationType"]}
+            )
+        return {"aggregateType": kind, "accumulatedReads": [_period_json(p) for p in periods], "timezone": zone.key}
+
+
+class LatestReadView(APIView):
+    """The newest read of a device (what the add-read form shows next to the device)."""
+
+    acl = acl(READS, "Read")
+
+    @extend_schema(
+        tags=["meter-reads"],
+        summary="A device's newest read",
+        responses={
+            200: inline_serializer(
+                "LatestRead",
+                {
+                    "externalId": serializers.CharField(),
+                    "enddate": serializers.DateTimeField(),
+                    "value": serializers.IntegerField(),
+                    "type": serializers.CharField(),
+                },
+            )
+        },
+    )
+    def get(self, request, external_id: str):
+        device = selectors.device_for_reading(
+            user=request.user, device_ref=external_id, organization_id=request.query_params.get("organizationId")
+        )
+        read = selectors.latest_read(device)
+        if read is None:
+            raise NotFound(f"Device {device.external_id} has no reads yet")
+        return Response(
+            {"externalId": device.external_id, "enddate": iso(read.end), "value": read.value_wh, "type": read.read_type}
+        )
+
+
+# --- Yield configuration ----------------------------------------------------------------
+
+
+class YieldOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    countryName = serializers.CharField(source="country.name")
+    countryCode = serializers.CharField(source="country_id")
+    yieldValue = serializers.IntegerField(source="yield_value")
+    status = serializers.CharField()
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+
+
+class YieldIn(serializers.Serializer):
+    countryCode = Text(max_length=3)
+    yieldValue = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["Y", "N"], default="Y")
+
+
+YIELD = "YIELD_CONFIG_MANAGEMENT_CRUDL"
+
+
+class YieldListView(APIView):
+    acl = {"get": acl(YIELD, "Read"), "post": acl(YIELD, "Write")}
+
+    @extend_schema(tags=["yield"], summary="Yield per country", responses={200: YieldOut(many=True)})
+    def get(self, request):
+        return Response(YieldOut(YieldConfig.objects.select_related("country"), many=True).data)
+
+    @extend_schema(tags=["yield"], summary="Configure a country's yield", request=YieldIn, responses={201: YieldOut})
+    def post(self, request):
+        data = parse(YieldIn, request.data)
+        config = services.yield_config_save(
+            acting_user=request.user,
+            country_code=data["countryCode"],
+            yield_value=data["yieldValue"],
+            status=data["status"],
+        )
+        return Response(YieldOut(config).data, status=201)
+
+
+class YieldDetailView(APIView):
+    acl = {"get": acl(YIELD, "Read"), "patch": acl(YIELD, "Update")}
+
+    def _config(self, config_id: int) -> YieldConfig:
+        config = YieldConfig.objects.select_related("country").filter(pk=config_id).first()
+        if config is None:
+            raise NotFound(f"No yield configuration with id {config_id}")
+        return config
+
+    @extend_schema(tags=["yield"], summary="One country's yield", responses={200: YieldOut})
+    def get(self, request, config_id: int):
+        return Response(YieldOut(self._config(config_id)).data)
+
+    @extend_schema(
+        tags=["yield"], summary="Change a country's yield", request=YieldIn(partial=True), responses={200: YieldOut}
+    )
+    def patch(self, request, config_id: int):
+        config = self._config(config_id)
+        data = parse(YieldIn, request.data, partial=True)
+        config = services.yield_config_save(
+            acting_user=request.user,
+            country_code=data.get("countryCode", config.country_id),
+            yield_value=data.get("yieldValue", config.yield_value),
+            status=data.get("status", config.status),
+            config=config,
+        )
+        return Response(YieldOut(config).data)

@@ -1,0 +1,122 @@
+"""Benchmarks of meter reads (SPEC §12): hourly reads posted through the API in batches of
+10,000, against PostgreSQL's own COPY of the same rows into the same table, in one run."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import TokenKind
+from accounts.services import access_token_issue
+from devices import services as device_services
+from devices.benchmarks import _organization
+from devices.models import Device
+from drec.bench import Benchmark, Result, stopwatch
+from reads.models import MeterRead
+from reads.services import COPY_COLUMNS
+
+BATCH = 10_000
+HOURLY_WH = 1_000  # under the cap of a 5 kW device (1,369 Wh an hour)
+
+
+def _devices(organization, count: int, onboarded: datetime, prefix: str) -> list[Device]:
+    devices = []
+    for number in range(count):
+        device = device_services.device_register(
+            organization=organization,
+            data={
+                "externalId": f"{prefix}-{number:04d}",
+                "address": f"{number} Meter Road",
+                "latitude": Decimal("18.5204"),
+                "longitude": Decimal("73.8567"),
+                "countryCode": "IND",
+                "fuelCode": "ES100",
+                "deviceTypeCode": "TC120",
+                "capacity": Decimal("5"),
+                "commissioningDate": onboarded - timedelta(days=30),
+            },
+        )
+        devices.append(device)
+    Device.objects.filter(pk__in=[d.pk for d in devices]).update(created_at=onboarded)
+    for device in devices:
+        device.refresh_from_db()
+    return devices
+
+
+def _ends(onboarded: datetime, reads: int) -> list[datetime]:
+    return [onboarded + timedelta(hours=hour + 1) for hour in range(reads)]
+
+
+def copy_seconds(devices: list[Device], ends: list[datetime]) -> float:
+    """Seconds COPY takes to load the rows the API stores for ``devices`` (rolled back after)."""
+    now = timezone.now()
+    with transaction.atomic():
+        with (
+            connection.cursor() as cursor,
+            stopwatch() as elapsed,
+            cursor.cursor.copy(f"COPY reads_meterread ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy,
+        ):
+            for device in devices:
+                start = device.created_at
+                for number, end in enumerate(ends):
+                    copy.write_row((device.pk, "Delta", start, end, HOURLY_WH, None, number == 0, now))
+                    start = end
+        seconds = elapsed()
+        transaction.set_rollback(True)
+    return seconds
+
+
+def api_seconds(client: Client, devices: list[Device], ends: list[datetime]) -> float:
+    """Seconds to post every device's hourly reads to the API, 10,000 per request."""
+    bodies = []
+    for device in devices:
+        for offset in range(0, len(ends), BATCH):
+            reads = [
+                {"endtimestamp": end.isoformat().replace("+00:00", "Z"), "value": HOURLY_WH}
+                for end in ends[offset : offset + BATCH]
+            ]
+            body = json.dumps({"type": "Delta", "unit": "Wh", "reads": reads})
+            bodies.append((f"/api/meter-reads/new/{device.external_id}", body))
+    with stopwatch() as elapsed:
+        for url, body in bodies:
+            response = client.post(url, body, content_type="application/json")
+            if response.status_code != 201:
+                raise RuntimeError(f"The reads were refused: {response.content[:500]!r}")
+    return elapsed()
+
+
+def ingestion_vs_copy(scale: float = 1.0) -> list[Result]:
+    devices_count = max(1, round(10 * scale))
+    reads_per_device = 2 * BATCH if scale >= 1 else max(100, int(2 * BATCH * scale))
+    onboarded = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=reads_per_device + 48)
+    ends = _ends(onboarded, reads_per_device)
+    organization, user = _organization("Bench reads")
+    copied = _devices(organization, devices_count, onboarded, "COPY")
+    posted = _devices(organization, devices_count, onboarded, "API")
+    rows = devices_count * reads_per_device
+
+    copy_time = copy_seconds(copied, ends)
+    token, _lifetime = access_token_issue(user=user, kind=TokenKind.PASSWORD)
+    api_time = api_seconds(Client(HTTP_AUTHORIZATION=f"Bearer {token}"), posted, ends)
+    stored = MeterRead.objects.filter(device__in=posted).count()
+    if stored != rows:
+        raise RuntimeError(f"The API stored {stored} reads, not {rows}")
+
+    copy_rate, api_rate = rows / copy_time, rows / api_time
+    ratio = api_rate / copy_rate
+    shape = f"{devices_count} devices x {reads_per_device:,} hourly reads"
+    return [
+        Result(f"PostgreSQL COPY of {rows:,} reads ({shape})", f"{copy_time:.2f} s ({copy_rate:,.0f} reads/s)"),
+        Result(
+            f"API ingestion of the same {rows:,} reads, {BATCH:,} per request",
+            f"{api_time:.2f} s ({api_rate:,.0f} reads/s, {ratio:.0%} of COPY)",
+            goal="≥ 25 % of COPY",
+            met=ratio >= 0.25,
+        ),
+    ]
+
+
+BENCHMARKS = [Benchmark("meter-read ingestion", ingestion_vs_copy)]

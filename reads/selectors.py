@@ -1,0 +1,158 @@
+"""Reads of meter reads: the device a caller may read or write, listings and sums."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import DateTimeField, ExpressionWrapper, F, QuerySet, Sum
+from django.db.models.functions import TruncDay, TruncMonth
+
+from accounts.models import Role, User
+from devices.models import Device
+from devices.selectors import developer_devices, device_by_external_id, device_get
+from drec.errors import InvalidInput, NotFound
+from organizations.models import OrganizationType
+from organizations.selectors import organization_for, organization_get
+from reads.models import MeterRead, ReadType
+
+
+def device_for_writing(*, user: User, external_id: str, organization_id) -> Device:
+    """The device a batch of reads is for: by the developer's externalId, in the caller's
+    organization or (super admin, api user) the Developer organization named by organizationId."""
+    organization = organization_for(
+        user=user,
+        organization_id=organization_id,
+        organization_type=OrganizationType.DEVELOPER,
+        purpose="for meter reads",
+    )
+    return device_by_external_id(organization=organization, external_id=external_id)
+
+
+def device_for_reading(*, user: User, device_ref: str, organization_id) -> Device:
+    """The device whose reads are listed.
+
+    The developer's side names it by its externalId (in its own organization, or for the super
+    admin and api users in the Developer organization ``organizationId``); buyers, and the super
+    admin or an api user acting for a Buyer organization or without organizationId, name it by
+    its numeric device id, and buyers only see devices of their own reservations.
+    """
+    organization = None
+    if organization_id not in (None, ""):
+        try:
+            organization = organization_get(user=user, organization_id=int(organization_id))
+        except (TypeError, ValueError):
+            raise InvalidInput(
+                "organizationId must be a whole number.", errors={"organizationId": ["Not a number."]}
+            ) from None
+    buyer_side = user.role in (Role.BUYER, Role.SUB_BUYER) or (
+        user.role in (Role.ADMIN, Role.API_USER)
+        and (organization is None or organization.organization_type == OrganizationType.BUYER)
+    )
+    if not buyer_side:
+        if organization is None:
+            organization = user.organization
+        if organization is None or organization.organization_type != OrganizationType.DEVELOPER:
+            raise NotFound(f"No device found with id {device_ref}")
+        return device_by_external_id(organization=organization, external_id=device_ref)
+    if not str(device_ref).isdigit():
+        raise InvalidInput(
+            "The URL param externalId should be number: give the device id of the device you want to query.",
+            errors={"externalId": ["Must be a device id (a number)."]},
+        )
+    return readable_device(user=user, device_id=int(device_ref))
+
+
+def readable_device(*, user: User, device_id) -> Device:
+    """A device by id whose reads ``user`` may see: buyers, only the devices of their
+    organization's reservations; everyone else, the devices they may see at all."""
+    if user.role not in (Role.BUYER, Role.SUB_BUYER):
+        return device_get(user=user, device_id=device_id)
+    device = reserved_devices(user=user).filter(pk=device_id).first()
+    if device is None:
+        raise NotFound(f"No device found with id {device_id}")
+    return device
+
+
+def reserved_devices(*, user: User) -> QuerySet[Device]:
+    """Devices in the reservations of the buyer's organization (none before it reserves any)."""
+    from reservations.selectors import devices_reserved_by
+
+    return devices_reserved_by(organization=user.organization)
+
+
+def readable_devices(*, user: User, organization_id=None) -> QuerySet[Device]:
+    """The devices whose reads ``user`` may list: a buyer's reserved devices, else the
+    developer's devices (of ``organizationId`` for the super admin and api users)."""
+    if user.role in (Role.BUYER, Role.SUB_BUYER):
+        return reserved_devices(user=user)
+    return developer_devices(user=user, organization_id=organization_id)
+
+
+def device_timezone(device: Device) -> str:
+    return device.timezone or (device.country.timezones[0] if device.country.timezones else "UTC")
+
+
+def read_list(*, device: Device, start: datetime | None, end: datetime | None) -> tuple[QuerySet, QuerySet]:
+    """(History reads overlapping [start, end], ongoing reads ending in (start, end]), oldest first."""
+    reads = MeterRead.objects.filter(device=device).order_by("end", "id")
+    history = reads.filter(read_type=ReadType.HISTORY)
+    ongoing = reads.exclude(read_type=ReadType.HISTORY)
+    if start is not None:
+        history = history.filter(end__gt=start)
+        ongoing = ongoing.filter(end__gt=start)
+    if end is not None:
+        history = history.filter(start__lt=end)
+        ongoing = ongoing.filter(end__lte=end)
+    return history, ongoing
+
+
+def reads_between(*, device: Device, start: datetime, end: datetime) -> QuerySet[MeterRead]:
+    """The device's reads overlapping [start, end), newest first."""
+    return MeterRead.objects.filter(device=device, end__gt=start, start__lt=end).order_by("-end", "-id")
+
+
+# A read is counted in the day (month) its energy was produced up to: one ending at midnight
+# belongs to the day before.
+_INSTANT_BEFORE_END = ExpressionWrapper(F("end") - timedelta(microseconds=1), output_field=DateTimeField())
+
+
+def daily_energy(*, device: Device, start: datetime, end: datetime, zone: ZoneInfo) -> list[dict]:
+    """Energy per local day of the device (a read counts on the day it ends), with empty days."""
+    sums = dict(
+        MeterRead.objects.filter(device=device, end__gt=start, end__lte=end)
+        .annotate(day=TruncDay(_INSTANT_BEFORE_END, tzinfo=zone))
+        .values("day")
+        .annotate(total=Sum("value_wh"))
+        .values_list("day", "total")
+    )
+    sums = {day.date(): total for day, total in sums.items()}
+    days = []
+    day = start.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    while day < end:
+        following = (day + timedelta(days=1, hours=2)).replace(hour=0)  # across a DST change too
+        days.append({"startTime": day, "endTime": following, "value": sums.get(day.date(), 0)})
+        day = following
+    return days
+
+
+def monthly_energy(*, device: Device, year: int, zone: ZoneInfo) -> list[dict]:
+    start = datetime(year, 1, 1, tzinfo=zone)
+    end = datetime(year + 1, 1, 1, tzinfo=zone)
+    sums = dict(
+        MeterRead.objects.filter(device=device, end__gt=start, end__lte=end)
+        .annotate(month=TruncMonth(_INSTANT_BEFORE_END, tzinfo=zone))
+        .values("month")
+        .annotate(total=Sum("value_wh"))
+        .values_list("month", "total")
+    )
+    sums = {(month.year, month.month): total for month, total in sums.items()}
+    months = []
+    for number in range(1, 13):
+        first = datetime(year, number, 1, tzinfo=zone)
+        following = datetime(year + (number == 12), number % 12 + 1, 1, tzinfo=zone)
+        months.append({"startTime": first, "endTime": following, "value": sums.get((year, number), 0)})
+    return months
+
+
+def latest_read(device: Device) -> MeterRead | None:
+    """The read with the latest end (an ongoing read once there is one)."""
+    return MeterRead.objects.filter(device=device).order_by("-end").first()

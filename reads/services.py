@@ -1,0 +1,411 @@
+"""Meter-read ingestion: a batch of up to 10,000 reads is checked as a whole against the rules
+of backend.md §8.3-8.4 and stored in one transaction, or nothing is stored and every bad read
+is named by its index.
+
+Batches for one device are serialised by a row lock on the device, so two concurrent batches
+cannot interleave into an invalid sequence; on PostgreSQL an exclusion constraint also keeps
+any two reads of a device from overlapping.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from devices.models import Device, MeterReadType
+from drec.errors import Conflict, InvalidInput
+from reads.models import MeterRead, ReadType, YieldConfig, YieldStatus
+
+UNIT_WH = {"Wh": 1, "kWh": 1_000, "MWh": 1_000_000, "GWh": 1_000_000_000}
+LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,3})?$")
+HISTORY_YEARS = 3
+DEGRADATION = 0.005
+MARGIN = 1.2
+CLOCK_SKEW = timedelta(seconds=60)
+DEFAULT_YIELD = 2000
+MAX_WH = 2**63 - 1  # the BIGINT columns of a read
+COPY_COLUMNS = ("device_id", "read_type", "start", '"end"', "value_wh", "meter_wh", "is_baseline", "created_at")
+
+
+@dataclass
+class Row:
+    start: datetime
+    end: datetime
+    value_wh: int
+    meter_wh: int | None = None
+    is_baseline: bool = False
+
+
+class Problems:
+    """The reasons a batch is refused, read by read."""
+
+    def __init__(self):
+        self.items: list[dict] = []
+
+    def add(self, index: int, field: str, message: str) -> None:
+        self.items.append({"index": index, "field": field, "message": message})
+
+    def raise_if_any(self, total: int) -> None:
+        if not self.items:
+            return
+        first = self.items[0]
+        bad = len({item["index"] for item in self.items})
+        raise InvalidInput(
+            f"{bad} of {total} reads are invalid; nothing was stored. "
+            f"First: reads[{first['index']}].{first['field']}: {first['message']}",
+            errors=self.items,
+        )
+
+
+def zone_get(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"Invalid time zone: {name}", errors={"timezone": ["Not an IANA time zone name."]}) from None
+
+
+def parse_time(value, zone: ZoneInfo | None) -> datetime:
+    """ISO 8601 with ``Z`` or an offset, or (with a time zone) a local wall time
+    ``YYYY-MM-DD hh:mm:ss[.SSS]`` in that zone."""
+    if not isinstance(value, str):
+        raise ValueError("must be a date-time string")
+    if zone is not None and LOCAL_TIME.match(value):
+        return datetime.fromisoformat(value).replace(tzinfo=zone)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"Invalid date {value!r}: use ISO 8601 with Z or an offset (2022-10-18T11:35:27.640Z), or with a "
+            "timezone the local time YYYY-MM-DD hh:mm:ss[.SSS]"
+        ) from None
+    if parsed.tzinfo is None:
+        if zone is None:
+            raise ValueError(f"Date {value!r} has no time zone: add Z or an offset, or give a timezone")
+        parsed = parsed.replace(tzinfo=zone)
+    return parsed
+
+
+def to_wh(value, multiplier: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError("must be a number")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError("must be a number") from None
+    if not number.is_finite():
+        raise ValueError("must be a number")
+    # Compared before any arithmetic: a huge exponent would overflow Decimal or take seconds to convert.
+    if number.copy_abs() >= Decimal(MAX_WH) / multiplier:
+        raise ValueError(f"is too large: at most {MAX_WH} Wh")
+    return int((number * multiplier).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def device_yield(device: Device) -> int:
+    """kWh per kWp per year: the country's configured yield if active, else the device's."""
+    configured = (
+        YieldConfig.objects.filter(country_id=device.country_id, status=YieldStatus.ACTIVE)
+        .values_list("yield_value", flat=True)
+        .first()
+    )
+    return configured or device.yield_value or DEFAULT_YIELD
+
+
+def max_energy_wh(device: Device, hours: float, yield_value: int, now: datetime) -> float:
+    """The plausibility cap of backend.md §8.4: what the device could produce in ``hours``,
+    degraded 0.5 %/year since commissioning, with a 20 % margin."""
+    age_years = (now - device.commissioning_date).total_seconds() / (365.25 * 86400)
+    if age_years <= 0:
+        age_years = 1
+    capacity_kw = float(device.capacity)
+    return capacity_kw * 1000 * hours * (yield_value / 8760) * (1 - DEGRADATION) ** (age_years - 1) * MARGIN
+
+
+def years_before(moment: datetime, years: int) -> datetime:
+    try:
+        return moment.replace(year=moment.year - years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year - years, day=28)
+
+
+def _hours(start: datetime, end: datetime) -> float:
+    return (end - start).total_seconds() / 3600
+
+
+def _history_rows(device, reads, multiplier, zone, problems, cap) -> list[Row]:
+    onboarding, commissioning = device.created_at, device.commissioning_date
+    earliest = years_before(onboarding, HISTORY_YEARS)
+    rows: list[tuple[int, Row]] = []
+    for index, read in enumerate(reads):
+        start, end, value = _fields(read, index, multiplier, zone, problems, need_start=True)
+        if start is None or end is None or value is None:
+            continue
+        before = len(problems.items)
+        if start >= end:
+            problems.add(index, "starttimestamp", "starttimestamp should be prior to endtimestamp")
+        if end > onboarding:
+            problems.add(
+                index,
+                "endtimestamp",
+                "For History reads start and end should be prior to the device onboarding date "
+                f"{onboarding.isoformat()}",
+            )
+        if start <= earliest:
+            problems.add(
+                index,
+                "starttimestamp",
+                f"For History reads start should be within {HISTORY_YEARS} years before the onboarding date "
+                f"{onboarding.isoformat()}",
+            )
+        if start <= commissioning:
+            problems.add(
+                index,
+                "starttimestamp",
+                f"starttimestamp should be greater than the device commissioning date {commissioning.isoformat()}",
+            )
+        if end <= commissioning:
+            problems.add(
+                index,
+                "endtimestamp",
+                f"endtimestamp should be greater than the device commissioning date {commissioning.isoformat()}",
+            )
+        if value <= 0:
+            problems.add(index, "value", "meter read value should be greater than 0")
+        if len(problems.items) == before:
+            limit = cap(_hours(start, end))
+            if value >= limit:
+                problems.add(index, "value", f"Failed, read value is greater than MaxEnergy {int(limit)} Wh")
+            rows.append((index, Row(start=start, end=end, value_wh=value)))
+    # No two History periods of the device may overlap: within the batch, or with stored ones.
+    ordered = sorted(rows, key=lambda item: item[1].start)
+    latest_end = None  # of the periods starting earlier: a later one may overlap any of them, not just the last
+    for index, row in ordered:
+        if latest_end is not None and row.start < latest_end:
+            problems.add(index, "starttimestamp", "This period overlaps another History read of the batch")
+        latest_end = row.end if latest_end is None else max(latest_end, row.end)
+    if ordered:
+        stored = MeterRead.objects.filter(
+            device=device,
+            read_type=ReadType.HISTORY,
+            start__lt=max(row.end for _, row in ordered),
+            end__gt=min(row.start for _, row in ordered),
+        ).values_list("start", "end")
+        for stored_start, stored_end in stored:
+            for index, row in ordered:
+                if row.start < stored_end and stored_start < row.end:
+                    problems.add(
+                        index,
+                        "starttimestamp",
+                        "There are already one or more historical entries for this device which are conflicting "
+                        "current reading start date and/or end date",
+                    )
+    return [row for _, row in rows]
+
+
+def _ongoing_rows(device, read_type, reads, multiplier, zone, problems, cap, now) -> list[Row]:
+    onboarding, commissioning = device.created_at, device.commissioning_date
+    last = (
+        MeterRead.objects.filter(device=device)
+        .exclude(read_type=ReadType.HISTORY)
+        .order_by("-end")
+        .values("end", "meter_wh")
+        .first()
+    )
+    previous_end = last["end"] if last else None
+    previous_counter = last["meter_wh"] if last else None
+    rows: list[Row] = []
+    for index, read in enumerate(reads):
+        _start, end, value = _fields(read, index, multiplier, zone, problems, need_start=False)
+        if end is None or value is None:
+            continue
+        before = len(problems.items)
+        if end <= onboarding:
+            problems.add(
+                index,
+                "endtimestamp",
+                f"endtimestamp {end.isoformat()} is not after the onboarding date {onboarding.isoformat()}",
+            )
+        if end <= commissioning:
+            problems.add(
+                index,
+                "endtimestamp",
+                f"endtimestamp {end.isoformat()} should be greater than the commissioning date "
+                f"{commissioning.isoformat()}",
+            )
+        if end > now + CLOCK_SKEW:
+            problems.add(index, "endtimestamp", f"endtimestamp {end.isoformat()} is in the future")
+        if previous_end is not None and end <= previous_end:
+            problems.add(
+                index,
+                "endtimestamp",
+                f"endtimestamp {end.isoformat()} must be after the previous read's end {previous_end.isoformat()} "
+                "(reads are never overwritten)",
+            )
+        if read_type == ReadType.DELTA and value <= 0:
+            problems.add(index, "value", "meter read value should be greater than 0")
+        if read_type == ReadType.AGGREGATE:
+            if value < 0:
+                problems.add(index, "value", "A meter counter cannot be negative")
+            elif previous_counter is not None and value < previous_counter:
+                problems.add(
+                    index, "value", f"The meter counter {value} Wh is below the previous one, {previous_counter} Wh"
+                )
+        if len(problems.items) > before:
+            continue
+        baseline = previous_end is None
+        start = onboarding if baseline else previous_end
+        if read_type == ReadType.AGGREGATE:
+            energy = 0 if baseline else value - previous_counter
+            row = Row(start=start, end=end, value_wh=energy, meter_wh=value, is_baseline=baseline)
+            previous_counter = value
+        else:
+            row = Row(start=start, end=end, value_wh=value, is_baseline=baseline)
+        if not baseline:
+            limit = cap(_hours(start, end))
+            if row.value_wh >= limit:
+                problems.add(index, "value", f"Failed, MaxEnergy: {int(limit)} Wh since the previous read")
+                continue
+        rows.append(row)
+        previous_end = end
+    return rows
+
+
+def _fields(read, index, multiplier, zone, problems, *, need_start: bool):
+    if not isinstance(read, dict):
+        problems.add(index, "read", "Each read must be an object with endtimestamp and value")
+        return None, None, None
+    start = end = value = None
+    if need_start:
+        if not read.get("starttimestamp"):
+            problems.add(index, "starttimestamp", "starttimestamp is required for History reads")
+        else:
+            try:
+                start = parse_time(read["starttimestamp"], zone)
+            except ValueError as error:
+                problems.add(index, "starttimestamp", str(error))
+    if not read.get("endtimestamp"):
+        problems.add(index, "endtimestamp", "endtimestamp is required")
+    else:
+        try:
+            end = parse_time(read["endtimestamp"], zone)
+        except ValueError as error:
+            problems.add(index, "endtimestamp", str(error))
+    if "value" not in read or read["value"] is None:
+        problems.add(index, "value", "value is required")
+    else:
+        try:
+            value = to_wh(read["value"], multiplier)
+        except ValueError as error:
+            problems.add(index, "value", str(error))
+    return start, end, value
+
+
+def _insert(device: Device, read_type: str, rows: list[Row]) -> None:
+    """Store the batch: PostgreSQL's COPY (the fast path), else a bulk insert."""
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY reads_meterread ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(
+                    (device.pk, read_type, row.start, row.end, row.value_wh, row.meter_wh, row.is_baseline, now)
+                )
+        return
+    MeterRead.objects.bulk_create(
+        [
+            MeterRead(
+                device=device,
+                read_type=read_type,
+                start=row.start,
+                end=row.end,
+                value_wh=row.value_wh,
+                meter_wh=row.meter_wh,
+                is_baseline=row.is_baseline,
+            )
+            for row in rows
+        ],
+        batch_size=1000,
+    )
+
+
+@transaction.atomic
+def reads_ingest(*, device: Device, read_type: str, unit: str, timezone_name: str | None, reads: list) -> int:
+    """Check and store a batch of reads of one device (all or nothing). Returns how many."""
+    if read_type not in ReadType.values:
+        raise InvalidInput("type must be History, Delta or Aggregate.", errors={"type": ["Unknown read type."]})
+    if unit not in UNIT_WH:
+        raise InvalidInput("unit must be Wh, kWh, MWh or GWh.", errors={"unit": ["Unknown unit."]})
+    zone = zone_get(timezone_name)
+    if not isinstance(reads, list) or not reads:
+        raise InvalidInput("reads must list at least one read.", errors={"reads": ["At least one read."]})
+    if len(reads) > settings.DREC_MAX_READS_PER_REQUEST:
+        raise InvalidInput(
+            f"At most {settings.DREC_MAX_READS_PER_REQUEST} reads per request; this one has {len(reads)}.",
+            errors={"reads": [f"More than {settings.DREC_MAX_READS_PER_REQUEST} reads."]},
+        )
+    # One batch at a time per device: the next one sees this one's reads.
+    device = Device.objects.select_for_update().get(pk=device.pk)
+    if read_type != ReadType.HISTORY and device.meter_read_type and device.meter_read_type != read_type:
+        raise Conflict(
+            f"In this device you can add read for {device.meter_read_type} type but you are sending {read_type}",
+            errors={"type": [f"This device takes {device.meter_read_type} reads."]},
+        )
+    now = timezone.now()
+    yield_value = device_yield(device)
+
+    def cap(hours: float) -> float:
+        return max_energy_wh(device, hours, yield_value, now)
+
+    problems = Problems()
+    multiplier = UNIT_WH[unit]
+    if read_type == ReadType.HISTORY:
+        rows = _history_rows(device, reads, multiplier, zone, problems, cap)
+    else:
+        rows = _ongoing_rows(device, read_type, reads, multiplier, zone, problems, cap, now)
+    problems.raise_if_any(len(reads))
+
+    _insert(device, read_type, rows)
+    changed = []
+    if read_type != ReadType.HISTORY and not device.meter_read_type:
+        device.meter_read_type = MeterReadType(read_type)
+        changed.append("meter_read_type")
+    if timezone_name and not device.timezone:
+        device.timezone = zone.key
+        changed.append("timezone")
+    if changed:
+        device.save(update_fields=[*changed, "updated_at"])
+    return len(rows)
+
+
+def yield_config_save(*, acting_user, country_code: str, yield_value: int, status: str, config=None) -> YieldConfig:
+    """Create or change a country's yield (one per country)."""
+    from devices.models import Country
+
+    country = Country.objects.filter(alpha3=country_code.strip().upper()).first()
+    if country is None:
+        raise InvalidInput(
+            f"countryCode: unknown country {country_code!r}; use ISO 3166 alpha-3.",
+            errors={"countryCode": ["Unknown."]},
+        )
+    if yield_value <= 0:
+        raise InvalidInput("yieldValue must be greater than 0.", errors={"yieldValue": ["Must be greater than 0."]})
+    if status not in YieldStatus.values:
+        raise InvalidInput("status must be Y or N.", errors={"status": ["Must be Y or N."]})
+    taken = YieldConfig.objects.filter(country=country)
+    if config is not None:
+        taken = taken.exclude(pk=config.pk)
+    if taken.exists():
+        raise Conflict(f"A yield is already configured for {country.name}; change it instead.")
+    if config is None:
+        config = YieldConfig(country=country, created_by=acting_user)
+    config.country, config.yield_value, config.status, config.updated_by = country, yield_value, status, acting_user
+    config.save()
+    return config

@@ -1,0 +1,232 @@
+"""Portal screens of meter reads (ui.md §4.6), the device generation chart and the yield
+configuration (ui.md §3.29)."""
+
+from datetime import datetime, time, timedelta
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import Role
+from devices.selectors import developer_devices
+from drec.errors import DomainError, NotFound
+from drec.forms import show_error
+from drec.pagination import paginate
+from drec.permissions import acl, portal_rule
+from organizations.models import OrganizationType
+from organizations.selectors import organization_list
+from reads import forms, selectors, services
+from reads.api import READ_WRITERS, READS, YIELD
+from reads.models import ReadType, YieldConfig
+
+DEVICE_CHOICES = 500  # suggestions offered while typing an externalId
+
+
+def _developer_organizations(user):
+    """Organizations the super admin and api users pick from first; None for everyone else."""
+    if user.role not in (Role.ADMIN, Role.API_USER):
+        return None
+    return organization_list(user=user, organization_type=OrganizationType.DEVELOPER)
+
+
+def _suggestions(devices, organizations, organization_id) -> list:
+    if organizations is not None and not organization_id:
+        return []
+    return list(devices.order_by("external_id")[:DEVICE_CHOICES])
+
+
+def _device_zones(device) -> list[str]:
+    zones = list(device.country.timezones) if device is not None else []
+    if device is not None and device.timezone:
+        zones = [device.timezone, *(zone for zone in zones if zone != device.timezone)]
+    return zones or ["UTC"]
+
+
+def _show_read_errors(form, error: DomainError) -> None:
+    """Per-read reasons go next to the field they name; the rest on top of the form."""
+    if isinstance(error.errors, list):
+        for item in error.errors:
+            field = item.get("field") if isinstance(item, dict) else None
+            form.add_error(field if field in form.fields else None, item.get("message", error.message))
+        return
+    show_error(form, error)
+
+
+@portal_rule(acl(READS, "Write", *READ_WRITERS))
+@require_http_methods(["GET", "POST"])
+def read_add(request):
+    """Add Read: organization first (super admin, api users), then device, zone, type, value."""
+    organizations = _developer_organizations(request.user)
+    source = request.POST if request.method == "POST" else request.GET
+    organization_id = source.get("organizationId", "")
+    device, devices, problem = None, [], None
+    try:
+        if organizations is None or organization_id:
+            candidates = developer_devices(user=request.user, organization_id=organization_id or None)
+            devices = _suggestions(candidates, organizations, organization_id)
+            if source.get("externalId"):
+                device = candidates.filter(external_id__iexact=source["externalId"].strip()).first()
+    except DomainError as error:
+        problem = error.message
+    kwargs = {"organizations": organizations, "timezones": _device_zones(device), "refresh_url": reverse("read-add")}
+    if request.method == "POST":
+        form = forms.ReadForm(request.POST, **kwargs)
+        valid = form.is_valid()
+        if device is None and request.POST.get("externalId") and problem is None:
+            form.add_error("externalId", f"No device {request.POST['externalId']} here: pick one from the list.")
+        elif valid:
+            data = form.cleaned_data
+            try:
+                target = selectors.device_for_writing(
+                    user=request.user, external_id=data["externalId"], organization_id=organization_id or None
+                )
+                services.reads_ingest(
+                    device=target,
+                    read_type=data["type"],
+                    unit=data["unit"],
+                    timezone_name=data["timezone"],
+                    reads=[form.read()],
+                )
+            except DomainError as error:
+                _show_read_errors(form, error)
+            else:
+                messages.success(request, f"Read Added!! ({data['value']} {data['unit']} for {target.external_id})")
+                query = {"externalId": target.external_id, "type": data["type"], "unit": data["unit"]}
+                if organizations is not None:
+                    query["organizationId"] = organization_id
+                return redirect(f"{reverse('read-add')}?{urlencode(query)}")
+    else:
+        initial = {key: value for key, value in request.GET.items() if key in forms.ReadForm.base_fields}
+        if device is not None and device.meter_read_type and initial.get("type") != ReadType.HISTORY:
+            initial["type"] = device.meter_read_type
+        form = forms.ReadForm(initial=initial, **kwargs)
+    context = {
+        "form": form,
+        "device": device,
+        "latest": selectors.latest_read(device) if device is not None else None,
+        "zone": selectors.device_timezone(device) if device is not None else "UTC",
+        "devices": devices,
+        "problem": problem,
+    }
+    template = "reads/_read_form.html" if request.htmx else "reads/read_add.html"
+    return render(request, template, context)
+
+
+def _local_bounds(device, start_date, end_date):
+    """[first local midnight, the midnight after the last day) in the device's zone."""
+    zone = services.zone_get(selectors.device_timezone(device))
+    start = datetime.combine(start_date, time.min, tzinfo=zone)
+    end = datetime.combine(end_date + timedelta(days=1), time.min, tzinfo=zone)
+    return start, end, zone
+
+
+@portal_rule(acl(READS, "Read"))
+def read_list(request):
+    """Meter Read List: a device's reads over a period, newest first."""
+    organizations = _developer_organizations(request.user)
+    organization_id = request.GET.get("organizationId", "")
+    device, page, devices, problem = None, None, [], None
+    initial = {}
+    try:
+        if request.GET.get("device"):
+            device = selectors.readable_device(user=request.user, device_id=request.GET["device"])
+            initial = {"externalId": device.external_id, "organizationId": str(device.organization_id)}
+            organization_id = organization_id or initial["organizationId"]
+        if organizations is None or organization_id:
+            candidates = selectors.readable_devices(user=request.user, organization_id=organization_id or None)
+            devices = _suggestions(candidates, organizations, organization_id)
+            external_id = request.GET.get("externalId", "").strip()
+            if device is None and external_id:
+                device = candidates.filter(external_id__iexact=external_id).first()
+                if device is None:
+                    raise NotFound(f"No device {external_id} here.")
+    except DomainError as error:
+        problem = error.message
+    except ValueError:
+        problem = "device must be a device id (a number)."
+    filters = forms.ReadFilterForm(
+        {**initial, **request.GET.dict()} if request.GET else None, organizations=organizations
+    )
+    if device is not None and filters.is_valid():
+        today = timezone.localdate(timezone=services.zone_get(selectors.device_timezone(device)))
+        start_date = filters.cleaned_data.get("start") or device.commissioning_date.date()
+        end_date = filters.cleaned_data.get("end") or today
+        start, end, zone = _local_bounds(device, start_date, end_date)
+        reads = selectors.reads_between(device=device, start=start, end=end)
+        page = paginate(request, reads, key="reads", serialize=list)
+        page["zone"] = zone.key
+        page["period"] = (start_date, end_date)
+    context = {"filters": filters, "device": device, "page": page, "devices": devices, "problem": problem}
+    return render(request, "reads/read_list.html", context)
+
+
+@portal_rule(acl(READS, "Read"))
+def device_generation(request, device_id: int):
+    """A device's energy per local day over a period (default: the last 30 days), as a chart."""
+    device = selectors.readable_device(user=request.user, device_id=device_id)
+    zone = services.zone_get(selectors.device_timezone(device))
+    today = timezone.localdate(timezone=zone)
+    form = forms.GenerationForm(request.GET or {"start": today - timedelta(days=29), "end": today})
+    days = []
+    if form.is_valid():
+        start, end, zone = _local_bounds(device, form.cleaned_data["start"], form.cleaned_data["end"])
+        days = selectors.daily_energy(device=device, start=start, end=end, zone=zone)
+    chart = {
+        "labels": [day["startTime"].date().isoformat() for day in days],
+        "values": [day["value"] / 1000 for day in days],
+    }
+    context = {"device": device, "form": form, "days": days, "chart": chart, "zone": zone.key}
+    context["total_kwh"] = sum(chart["values"])
+    return render(request, "reads/_generation.html", context)
+
+
+# --- Yield configuration ----------------------------------------------------------------
+
+
+@portal_rule(acl(YIELD, "Read"))
+def yield_list(request):
+    configs = YieldConfig.objects.select_related("country")
+    return render(request, "reads/yield_list.html", {"page": paginate(request, configs, key="configs", serialize=list)})
+
+
+def _yield_form(request, config: YieldConfig | None):
+    initial = {}
+    if config is not None:
+        initial = {"countryCode": config.country_id, "yieldValue": config.yield_value, "status": config.status}
+    form = forms.YieldForm(request.POST or None, initial=initial)
+    if config is not None:
+        form.fields["countryCode"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = services.yield_config_save(
+                acting_user=request.user,
+                country_code=data["countryCode"],
+                yield_value=data["yieldValue"],
+                status=data["status"],
+                config=config,
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            messages.success(request, f"Yield of {saved.country.name} saved: {saved.yield_value} kWh/kWp/year.")
+            return redirect("yield-list")
+    return render(request, "reads/yield_form.html", {"form": form, "config": config})
+
+
+@portal_rule(acl(YIELD, "Write"))
+@require_http_methods(["GET", "POST"])
+def yield_add(request):
+    return _yield_form(request, None)
+
+
+@portal_rule(acl(YIELD, "Update"))
+@require_http_methods(["GET", "POST"])
+def yield_edit(request, config_id: int):
+    config = YieldConfig.objects.select_related("country").filter(pk=config_id).first()
+    if config is None:
+        raise NotFound(f"No yield configuration with id {config_id}")
+    return _yield_form(request, config)
