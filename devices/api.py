@@ -187,7 +187,7 @@ class DeviceOut(serializers.Serializer):
             "yieldValue": device.yield_value,
             "impactStory": device.impact_story,
             "images": device.images,
-            "groupId": None,
+            "groupId": self.context.get("groups", {}).get(device.id),
             "deviceDescription": device.device_description_id,
             "energyStorage": device.energy_storage,
             "energyStorageCapacity": float(device.energy_storage_capacity)
@@ -210,7 +210,7 @@ def devices_json(devices: list) -> list[dict]:
     links = Device.sdg_benefits.through.objects.filter(device_id__in=ids).order_by("sdgbenefit__sort_order")
     for device_id, code in links.values_list("device_id", "sdgbenefit_id"):
         sdg.setdefault(device_id, []).append(code)
-    context = {"sdg": sdg, "sdg_names": selectors.sdg_names()}
+    context = {"sdg": sdg, "sdg_names": selectors.sdg_names(), "groups": selectors.active_reservations(ids)}
     return DeviceOut(devices, many=True, context=context).data
 
 

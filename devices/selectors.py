@@ -15,6 +15,7 @@ from devices.services import CodeLists, sdg_codes
 from drec.errors import InvalidInput, NotFound
 from organizations.models import Organization, OrganizationType
 from organizations.selectors import organization_for, organization_get, organization_list
+from reservations.models import ReservationDevice
 
 
 def country_list(*, search: str | None = None) -> QuerySet[Country]:
@@ -194,10 +195,20 @@ def devices_for_reservation(*, user: User, organization_id) -> QuerySet[Device]:
         organization_type=OrganizationType.BUYER,
         purpose="to reserve devices",
     )
-    return Device.objects.select_related("organization__api_user", "country").filter(
-        organization__organization_type=OrganizationType.DEVELOPER,
-        organization__api_user_id=buyer.api_user_id,
+    return (
+        Device.objects.select_related("organization__api_user", "country")
+        .filter(
+            organization__organization_type=OrganizationType.DEVELOPER,
+            organization__api_user_id=buyer.api_user_id,
+        )
+        .exclude(memberships__is_active=True)
     )
+
+
+def active_reservations(device_ids: list[int]) -> dict[int, int]:
+    """{device id: id of the active reservation holding it} (the original's ``groupId``)."""
+    memberships = ReservationDevice.objects.filter(device_id__in=device_ids, is_active=True)
+    return dict(memberships.values_list("device_id", "reservation_id"))
 
 
 # --- Bulk upload jobs -------------------------------------------------------------------

@@ -36,6 +36,7 @@ class MenuSection:
 ORGANIZATION_MEMBERS = only(Role.ORGANIZATION_ADMIN, Role.DEVICE_OWNER, Role.BUYER, Role.SUB_BUYER)
 DEVELOPER_SIDE = only(Role.ORGANIZATION_ADMIN, Role.DEVICE_OWNER, Role.USER)
 NOT_BUYER = only(Role.ADMIN, Role.API_USER, Role.ORGANIZATION_ADMIN, Role.DEVICE_OWNER, Role.USER)
+BUYER_SIDE = only(Role.BUYER, Role.SUB_BUYER, Role.API_USER)
 NOT_API_USER = only(*(role for role in Role.values if role != Role.API_USER))
 
 MENU: tuple[MenuItem | MenuSection, ...] = (
@@ -92,6 +93,8 @@ MENU: tuple[MenuItem | MenuSection, ...] = (
             MenuItem("My Permission", "apiuser-permissions"),
         ),
     ),
+    MenuItem("Reservations", "reservation-list", icon="bi-calendar-check", also=BUYER_SIDE),
+    MenuItem("Add Reservation", "reservation-add", icon="bi-plus-circle", also=BUYER_SIDE),
     MenuSection("Account Setting", "bi-person-gear", (MenuItem("Profile", "profile"),)),
     MenuSection(
         "Developers",

@@ -270,6 +270,8 @@ SPECTACULAR_SETTINGS = {
 DREC_CSV_MAX_BYTES = env_int("DREC_CSV_MAX_BYTES", 10 * 1024 * 1024)
 DREC_CSV_MAX_ROWS = env_int("DREC_CSV_MAX_ROWS", 20_000)
 DREC_CSV_JOB_STALE_SECONDS = env_int("DREC_CSV_JOB_STALE_SECONDS", 600)
+# Days after a reservation's end during which late certificates may still be issued (the default expiry).
+DREC_RESERVATION_EXPIRY_DAYS = env_int("DREC_RESERVATION_EXPIRY_DAYS", 60)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Meter reads per POST (SPEC §6); a full batch of JSON fits well within the body limit.
 DREC_MAX_READS_PER_REQUEST = 10_000

@@ -10,6 +10,7 @@ from devices.urls import api_urlpatterns as devices_api
 from drec import api, views
 from organizations.urls import api_urlpatterns as organizations_api
 from reads.urls import api_urlpatterns as reads_api
+from reservations.urls import api_urlpatterns as reservations_api
 
 api_urlpatterns = [
     path("health", api.HealthView.as_view(), name="api-health"),
@@ -18,6 +19,7 @@ api_urlpatterns = [
     *organizations_api,
     *devices_api,
     *reads_api,
+    *reservations_api,
     # Last: every other /api/ path answers the API's 404 body.
     re_path(r"^.*$", views.api_not_found),
 ]
@@ -33,6 +35,7 @@ urlpatterns = [
     path("", include("organizations.urls")),
     path("", include("devices.urls")),
     path("", include("reads.urls")),
+    path("", include("reservations.urls")),
     path("", views.home, name="home"),
     path("dashboard", views.dashboard, name="dashboard"),
 ]

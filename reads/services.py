@@ -3,15 +3,16 @@ of backend.md §8.3-8.4 and stored in one transaction, or nothing is stored and 
 is named by its index.
 
 Batches for one device are serialised by a row lock on the device, so two concurrent batches
-cannot interleave into an invalid sequence; on PostgreSQL an exclusion constraint also keeps
-any two reads of a device from overlapping.
+cannot interleave into an invalid sequence; on PostgreSQL the database also keeps the ongoing
+reads a single contiguous chain and History reads from overlapping (reads.models).
 """
 
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -62,13 +63,19 @@ class Problems:
         )
 
 
+@cache
+def _zone_names() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
 def zone_get(name: str | None) -> ZoneInfo | None:
+    """The IANA zone ``name`` (any case, as the original matched it)."""
     if not name:
         return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"Invalid time zone: {name}", errors={"timezone": ["Not an IANA time zone name."]}) from None
+    key = _zone_names().get(name.strip().lower())
+    if key is None:
+        raise InvalidInput(f"Invalid time zone: {name}", errors={"timezone": ["Not an IANA time zone name."]})
+    return ZoneInfo(key)
 
 
 def parse_time(value, zone: ZoneInfo | None) -> datetime:

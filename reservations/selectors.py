@@ -1,9 +1,21 @@
-"""Reads of buyer reservations."""
+"""Reads of buyer reservations: who sees which (tenancy), filters, and their member devices."""
 
-from django.db.models import QuerySet
+import uuid
+from datetime import datetime
 
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from accounts.models import ApiUser, Role, User
 from devices.models import Device
-from organizations.models import Organization
+from devices.services import sdg_codes
+from drec.errors import Forbidden, InvalidInput, NotFound
+from organizations.models import Organization, OrganizationType
+from organizations.selectors import organization_get
+from reservations.models import Reservation, ReservationDevice
+
+DEVELOPER_ROLES = (Role.ORGANIZATION_ADMIN, Role.DEVICE_OWNER, Role.USER)
 
 
 def devices_reserved_by(*, organization: Organization | None) -> QuerySet[Device]:
@@ -12,3 +24,147 @@ def devices_reserved_by(*, organization: Organization | None) -> QuerySet[Device
     if organization is None:
         return Device.objects.none()
     return Device.objects.filter(pk__in=Device.objects.filter(memberships__reservation__organization=organization))
+
+
+def _with_devices(reservations: QuerySet[Reservation]) -> QuerySet[Reservation]:
+    memberships = ReservationDevice.objects.select_related("device").order_by("device_id")
+    return reservations.select_related("organization__api_user", "buyer").prefetch_related(
+        Prefetch("memberships", queryset=memberships)
+    )
+
+
+def reservation_list(*, user: User, organization_id=None, api_user_id=None) -> QuerySet[Reservation]:
+    """Reservations the caller may see, newest first:
+    the super admin all (or one tenant's with ``apiuserId``); an api user those of the Buyer
+    organizations it manages; a buyer's members their organization's; a developer's members
+    those holding one of their organization's devices. ``organizationId`` narrows to one
+    organization the caller may see."""
+    reservations = Reservation.objects.all()
+    if user.role == Role.ADMIN:
+        if api_user_id not in (None, ""):
+            tenant = ApiUser.objects.filter(api_user_id=_uuid(api_user_id)).first()
+            if tenant is None:
+                raise NotFound(f"No api user {api_user_id}")
+            reservations = reservations.filter(organization__api_user=tenant)
+    elif user.role == Role.API_USER:
+        if api_user_id not in (None, "") and str(_uuid(api_user_id)) != str(user.api_user.api_user_id):
+            raise Forbidden("An apiuser is unauthorized to request for other apiuser")
+        reservations = reservations.filter(organization__api_user=user.api_user)
+    elif user.organization is None:
+        return reservations.none()
+    elif user.organization.organization_type == OrganizationType.BUYER:
+        reservations = reservations.filter(organization=user.organization)
+    else:
+        holds_ours = ReservationDevice.objects.filter(
+            reservation=OuterRef("pk"), device__organization=user.organization
+        )
+        reservations = reservations.filter(Exists(holds_ours))
+    if organization_id not in (None, ""):
+        organization = organization_get(user=user, organization_id=_int(organization_id, "organizationId"))
+        if user.role in (Role.ADMIN, Role.API_USER) or organization.organization_type == OrganizationType.BUYER:
+            reservations = reservations.filter(organization=organization)
+        else:
+            reservations = reservations.filter(memberships__device__organization=organization).distinct()
+    return _with_devices(reservations).order_by("-created_at", "-id")
+
+
+def reservation_get(*, user: User, reservation_id, organization_id=None) -> Reservation:
+    reservation = (
+        reservation_list(user=user, organization_id=organization_id).filter(pk=_int(reservation_id, "id")).first()
+    )
+    if reservation is None:
+        raise NotFound(f"No device group found with id {reservation_id}")
+    return reservation
+
+
+def reservation_for_change(*, user: User, reservation_id, organization_id=None) -> Reservation:
+    """A reservation the caller may change: the buyer's side only (its members, its api user,
+    the super admin); developers see reservations of their devices but do not change them."""
+    reservation = reservation_get(user=user, reservation_id=reservation_id, organization_id=organization_id)
+    if user.role in DEVELOPER_ROLES:
+        raise NotFound(f"No device group found with id {reservation_id}")
+    return reservation
+
+
+def _int(value, name: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{name} must be a whole number.", errors={name: ["Must be a whole number."]}) from None
+
+
+def _uuid(value):
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise InvalidInput("apiuserId must be a UUID.", errors={"apiuserId": ["Not a UUID."]}) from None
+
+
+def _comma_list(value) -> list[str]:
+    return [item.strip() for item in str(value or "").split(",") if item.strip()]
+
+
+def _moment(params, name: str) -> datetime | None:
+    value = str(params.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        moment = parse_datetime(value)
+        if moment is None and (day := parse_date(value)) is not None:
+            moment = datetime(day.year, day.month, day.day)
+    except ValueError:  # well formed but impossible, e.g. 2026-02-30
+        moment = None
+    if moment is None:
+        raise InvalidInput(f"{name} must be a date (ISO 8601).", errors={name: ["Not a date."]})
+    if moment.tzinfo is None:
+        moment = timezone.make_aware(moment, timezone.UTC)
+    return moment
+
+
+def reservation_filter(reservations: QuerySet[Reservation], params) -> QuerySet[Reservation]:
+    """The original's filters (backend.md §9.2), ANDed: ``name`` (contains), ``country``
+    (comma list: holds devices of every one), ``fuelCode``, ``offTaker`` and ``sdgbenefit``
+    (any), ``start_date``/``end_date`` (the reservation lies within), ``reservationActive``
+    (All, Active, Deactive)."""
+    if name := str(params.get("name") or "").strip():
+        reservations = reservations.filter(name__icontains=name)
+    for country in _comma_list(params.get("country")):
+        reservations = reservations.filter(
+            Exists(ReservationDevice.objects.filter(reservation=OuterRef("pk"), device__country_id=country.upper()))
+        )
+    member = ReservationDevice.objects.filter(reservation=OuterRef("pk"))
+    if fuel := _comma_list(params.get("fuelCode")):
+        reservations = reservations.filter(Exists(member.filter(device__fuel_code_id__in=fuel)))
+    if off_takers := _comma_list(params.get("offTaker")):
+        reservations = reservations.filter(Exists(member.filter(device__off_taker_id__in=off_takers)))
+    if sdg := _comma_list(params.get("sdgbenefit") or params.get("SDGBenefits")):
+        problems: dict = {}
+        codes = sdg_codes(sdg, problems)
+        if problems:
+            raise InvalidInput(problems["SDGBenefits"][0], errors={"sdgbenefit": problems["SDGBenefits"]})
+        reservations = reservations.filter(Exists(member.filter(device__sdg_benefits__in=codes)))
+    start, end = _moment(params, "start_date"), _moment(params, "end_date")
+    if start and end and start >= end:
+        raise InvalidInput("End date should be greater then from Start date", errors={"end_date": ["Before start."]})
+    if start:
+        reservations = reservations.filter(start__gte=start)
+    if end:
+        reservations = reservations.filter(end__lte=end)
+    status = str(params.get("reservationActive") or "All")
+    if status == "Active":
+        reservations = reservations.filter(is_active=True)
+    elif status in ("Deactive", "Ended", "Inactive"):
+        reservations = reservations.filter(is_active=False)
+    elif status != "All":
+        raise InvalidInput(
+            "reservationActive must be All, Active or Deactive.", errors={"reservationActive": ["Unknown status."]}
+        )
+    return reservations
+
+
+def member_devices(reservation: Reservation) -> list[Device]:
+    """The devices the reservation holds (all it held, once it ended)."""
+    memberships = list(reservation.memberships.all())
+    if reservation.is_active:
+        memberships = [m for m in memberships if m.is_active]
+    return [m.device for m in memberships]

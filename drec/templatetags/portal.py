@@ -23,6 +23,12 @@ def control(field):
     return field.as_widget(attrs={"class": f"{existing} {css}".strip()})
 
 
+@register.filter
+def is_choice_list(field) -> bool:
+    """Radio buttons or checkboxes, one per choice (rendered as a fieldset)."""
+    return isinstance(field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
+
+
 def _masks(context):
     request = context.get("request")
     user = getattr(request, "user", None)

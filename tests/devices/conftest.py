@@ -13,20 +13,16 @@ import pytest
 from accounts.models import Role, User
 from devices.services import CodeLists
 from organizations.models import Organization, OrganizationType
-from organizations.services import organization_access_grant
 from tests.factories import OrganizationFactory
 from tests.organizations.helpers import managed_create, member_create
+from tests.personas import api_users_with, buyer, developer_admin, device_owner, sub_buyer
 
 API_USER_GRANTS = (
     ("DEVICE_MANAGEMENT_CRUDL", "Read", "Write", "Update", "Delete"),
     ("DEVICE_BULK_MANAGEMENT_CRUDL", "Read", "Write"),
     ("FILE_MANAGEMENT_CRUDL", "Write"),
 )
-
-
-def _with_access(user: User) -> User:
-    organization_access_grant(user=user, organization=user.organization)
-    return user
+api_user, other_api_user = api_users_with(API_USER_GRANTS)
 
 
 @pytest.fixture(autouse=True)
@@ -35,40 +31,6 @@ def _fresh_code_lists():
     CodeLists.clear()
     yield
     CodeLists.clear()
-
-
-@pytest.fixture
-def api_user(api_user, grant):
-    for module, *verbs in API_USER_GRANTS:
-        grant(api_user, module, *verbs)
-    return _with_access(api_user)
-
-
-@pytest.fixture
-def other_api_user(other_api_user, grant):
-    for module, *verbs in API_USER_GRANTS:
-        grant(other_api_user, module, *verbs)
-    return _with_access(other_api_user)
-
-
-@pytest.fixture
-def developer_admin(developer_admin):
-    return _with_access(developer_admin)
-
-
-@pytest.fixture
-def device_owner(device_owner):
-    return _with_access(device_owner)
-
-
-@pytest.fixture
-def buyer(buyer):
-    return _with_access(buyer)
-
-
-@pytest.fixture
-def sub_buyer(sub_buyer):
-    return _with_access(sub_buyer)
 
 
 @pytest.fixture

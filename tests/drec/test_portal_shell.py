@@ -49,7 +49,18 @@ def test_members_see_their_organization_only(client, developer_admin, device_own
     assert 'data-testid="organizations-by-type"' not in html
 
 
-BUYER_MENU = ["Dashboard", "My Organizations", "All Users", "Invitation", "Profile", "API documentation"]
+BUYER_MENU = [
+    "Dashboard",
+    "My Organizations",
+    "All Users",
+    "Invitation",
+    "Reservations",
+    "Add Reservation",
+    "Profile",
+    "API documentation",
+]
+# A SubBuyer follows its organization's reservations but does not make them (backend.md §9.1).
+SUB_BUYER_MENU = [item for item in BUYER_MENU if item != "Add Reservation"]
 DEVELOPER_MENU = [
     "Dashboard",
     "My Organizations",
@@ -92,7 +103,7 @@ EXPECTED_MENUS = {
     "developer_admin": DEVELOPER_MENU,
     "device_owner": DEVELOPER_MENU,
     "buyer": BUYER_MENU,
-    "sub_buyer": BUYER_MENU,
+    "sub_buyer": SUB_BUYER_MENU,
 }
 
 

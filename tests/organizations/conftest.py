@@ -11,8 +11,8 @@ import pytest
 
 from accounts.models import Role, User
 from organizations.models import Invitation, Organization, OrganizationType
-from organizations.services import organization_access_grant
 from tests.organizations.helpers import managed_create, member_create
+from tests.personas import api_users_with, buyer, developer_admin, device_owner, sub_buyer
 
 API_USER_GRANTS = (
     ("ORGANIZATION_MANAGEMENT_CRUDL", "Read", "Delete"),
@@ -22,39 +22,8 @@ API_USER_GRANTS = (
 )
 
 
-def _with_access(user: User) -> User:
-    organization_access_grant(user=user, organization=user.organization)
-    return user
-
-
-@pytest.fixture
-def api_user(api_user):
-    return _with_access(api_user)
-
-
-@pytest.fixture
-def other_api_user(other_api_user):
-    return _with_access(other_api_user)
-
-
-@pytest.fixture
-def developer_admin(developer_admin):
-    return _with_access(developer_admin)
-
-
-@pytest.fixture
-def device_owner(device_owner):
-    return _with_access(device_owner)
-
-
-@pytest.fixture
-def buyer(buyer):
-    return _with_access(buyer)
-
-
-@pytest.fixture
-def sub_buyer(sub_buyer):
-    return _with_access(sub_buyer)
+# API_USER_GRANTS are granted by the tests that need them; the api users start with none.
+api_user, other_api_user = api_users_with(())
 
 
 @pytest.fixture

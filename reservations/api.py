@@ -1,0 +1,295 @@
+"""Buyer-reservation API (backend.md §9, SPEC §7), wire-compatible with the original."""
+
+import math
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Role
+from devices.api import devices_json
+from devices.services import capacity_range, commissioning_date_range, iso
+from drec.inputs import Text, parse
+from drec.pagination import PAGE_PARAMETERS, paginate
+from drec.permissions import acl
+from organizations.models import OrganizationType
+from organizations.selectors import organization_for
+from reservations import selectors, services
+from reservations.models import Frequency
+
+RESERVATIONS = "BUYER_RESERVATION_MANAGEMENT_CRUDL"
+WH_PER_MWH = services.WH_PER_MWH
+
+
+class ReservationIn(serializers.Serializer):
+    name = Text(max_length=255)
+    deviceIds = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2_147_483_647), allow_empty=False, max_length=10_000
+    )
+    targetCapacityInMegaWattHour = serializers.DecimalField(
+        max_digits=18, decimal_places=6, min_value=0, coerce_to_string=False
+    )
+    reservationStartDate = serializers.DateTimeField()
+    reservationEndDate = serializers.DateTimeField()
+    reservationExpiryDate = serializers.DateTimeField(required=False, allow_null=True)
+    continueWithReservationIfOneOrMoreDevicesUnavailableForReservation = serializers.BooleanField()
+    continueWithReservationIfTargetCapacityIsLessThanDeviceTotalCapacityBetweenDuration = serializers.BooleanField()
+    authorityToExceed = serializers.BooleanField()
+    frequency = serializers.ChoiceField(
+        choices=Frequency.values,
+        error_messages={
+            "invalid_choice": "This frequency is currently not supported: use hourly, daily, weekly or monthly."
+        },
+    )
+    blockchainAddress = serializers.CharField(required=False, allow_blank=True, help_text="Ignored")
+
+    def validate_targetCapacityInMegaWattHour(self, value):
+        if value <= 0:
+            raise serializers.ValidationError(
+                "targetCapacityInMegaWattHour should be valid number can include decimal but should be greater than 0"
+            )
+        return value
+
+    def request(self) -> services.ReservationRequest:
+        data = self.validated_data
+        return services.ReservationRequest(
+            name=data["name"].strip(),
+            device_ids=data["deviceIds"],
+            target_mwh=data["targetCapacityInMegaWattHour"],
+            start=data["reservationStartDate"],
+            end=data["reservationEndDate"],
+            expiry=data.get("reservationExpiryDate"),
+            frequency=data["frequency"],
+            authority_to_exceed=data["authorityToExceed"],
+            continue_if_devices_unavailable=data["continueWithReservationIfOneOrMoreDevicesUnavailableForReservation"],
+            continue_if_target_unreachable=data[
+                "continueWithReservationIfTargetCapacityIsLessThanDeviceTotalCapacityBetweenDuration"
+            ],
+        )
+
+
+class ReservationChange(serializers.Serializer):
+    name = Text(max_length=255, required=False)
+    targetCapacityInMegaWattHour = serializers.DecimalField(
+        max_digits=18, decimal_places=6, required=False, coerce_to_string=False
+    )
+    reservationEndDate = serializers.DateTimeField(required=False)
+    reservationExpiryDate = serializers.DateTimeField(required=False)
+    authorityToExceed = serializers.BooleanField(required=False)
+
+    def validate_name(self, value):
+        if not value.strip():
+            raise serializers.ValidationError("The name cannot be empty.")
+        return value.strip()
+
+    def validate_targetCapacityInMegaWattHour(self, value):
+        if value <= 0:
+            raise serializers.ValidationError("Must be greater than 0.")
+        return value
+
+
+def _distinct(values) -> list:
+    return sorted({value for value in values if value not in (None, "")})
+
+
+def reservation_json(reservation, *, with_devices: bool = False) -> dict:
+    """A reservation with the original's keys; the device summaries are computed from the
+    member devices (never stale)."""
+    devices = selectors.member_devices(reservation)
+    today = timezone.localdate()
+    kw = sum(device.capacity for device in devices)
+    api_user = reservation.organization.api_user
+    body = {
+        "createdAt": iso(reservation.created_at),
+        "updatedAt": iso(reservation.updated_at),
+        "id": reservation.id,
+        "devicegroup_uid": str(reservation.uid),
+        "name": reservation.name,
+        "organizationId": reservation.organization_id,
+        "fuelCode": _distinct(device.fuel_code_id for device in devices),
+        "countryCode": _distinct(device.country_id for device in devices),
+        "deviceTypeCodes": _distinct(device.device_type_code_id for device in devices),
+        "offTakers": _distinct(device.off_taker_id for device in devices),
+        "commissioningDateRange": _distinct(commissioning_date_range(d.commissioning_date, today) for d in devices),
+        "gridInterconnection": bool(devices) and all(device.grid_interconnection for device in devices),
+        "aggregatedCapacity": math.floor(kw),
+        "capacityRange": capacity_range(kw),
+        "buyerId": reservation.buyer_id,
+        "frequency": reservation.frequency,
+        "reservationStartDate": iso(reservation.start),
+        "reservationEndDate": iso(reservation.end),
+        "reservationExpiryDate": iso(reservation.expiry),
+        "targetVolumeInMegaWattHour": reservation.target_wh / WH_PER_MWH,
+        "targetVolumeCertificateGenerationRequestedInMegaWattHour": reservation.requested_wh / WH_PER_MWH,
+        "targetVolumeCertificateGenerationSucceededInMegaWattHour": reservation.succeeded_wh / WH_PER_MWH,
+        "targetVolumeCertificateGenerationFailedInMegaWattHour": reservation.failed_wh / WH_PER_MWH,
+        "authorityToExceed": reservation.authority_to_exceed,
+        "deviceIds": [device.id for device in devices],
+        "reservationActive": reservation.is_active,
+        "api_user_id": str(api_user.api_user_id) if api_user else None,
+        "organization": {"name": reservation.organization.name},
+    }
+    if with_devices:
+        body["devices"] = devices_json(devices)
+    return body
+
+
+def reservations_json(reservations) -> list[dict]:
+    return [reservation_json(reservation) for reservation in reservations]
+
+
+RESERVATION_OUT = inline_serializer(
+    "Reservation",
+    {
+        "id": serializers.IntegerField(),
+        "devicegroup_uid": serializers.UUIDField(),
+        "name": serializers.CharField(),
+        "organizationId": serializers.IntegerField(),
+        "deviceIds": serializers.ListField(child=serializers.IntegerField()),
+        "reservationStartDate": serializers.DateTimeField(),
+        "reservationEndDate": serializers.DateTimeField(),
+        "reservationExpiryDate": serializers.DateTimeField(),
+        "targetVolumeInMegaWattHour": serializers.FloatField(),
+        "reservationActive": serializers.BooleanField(),
+        "aggregatedCapacity": serializers.IntegerField(),
+        "capacityRange": serializers.CharField(),
+    },
+)
+FILTERS = [
+    OpenApiParameter("name", str),
+    OpenApiParameter("country", str, description="Comma-separated alpha-3 codes (holds devices of each)"),
+    OpenApiParameter("fuelCode", str),
+    OpenApiParameter("offTaker", str, description="Comma-separated"),
+    OpenApiParameter("sdgbenefit", str, description="Comma-separated SDG codes"),
+    OpenApiParameter("start_date", str),
+    OpenApiParameter("end_date", str),
+    OpenApiParameter("reservationActive", str, enum=["All", "Active", "Deactive"]),
+]
+
+
+def _organization_query(request):
+    params = request.query_params
+    return params.get("organizationId") or params.get("orgId")
+
+
+class ReservationsView(APIView):
+    acl = {
+        "get": acl(RESERVATIONS, "Read"),
+        "post": acl(RESERVATIONS, "Write", Role.API_USER, Role.BUYER),
+    }
+
+    @extend_schema(
+        tags=["buyer-reservation"],
+        operation_id="buyer_reservation_list",
+        summary="Reservations the caller may see (an api user: of its Buyer organizations)",
+        parameters=[
+            OpenApiParameter("apiuserId", str, description="Super admin: one tenant's; an api user: its own"),
+            OpenApiParameter("organizationId", int),
+            *PAGE_PARAMETERS,
+            *FILTERS,
+        ],
+        responses={200: inline_serializer("ReservationPage", {"groupedData": RESERVATION_OUT})},
+    )
+    def get(self, request):
+        params = request.query_params
+        reservations = selectors.reservation_list(
+            user=request.user,
+            organization_id=_organization_query(request),
+            api_user_id=params.get("apiuserId") or params.get("apiUserId"),
+        )
+        reservations = selectors.reservation_filter(reservations, params)
+        return Response(paginate(request, reservations, key="groupedData", serialize=reservations_json))
+
+    @extend_schema(
+        tags=["buyer-reservation"],
+        summary="Reserve devices for a Buyer organization (orgId)",
+        parameters=[OpenApiParameter("orgId", int, description="The Buyer organization (super admin, api users)")],
+        request=ReservationIn,
+        responses={201: RESERVATION_OUT},
+    )
+    def post(self, request):
+        body = ReservationIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        organization = organization_for(
+            user=request.user,
+            organization_id=_organization_query(request),
+            organization_type=OrganizationType.BUYER,
+            purpose="to reserve devices",
+        )
+        reservation, unavailable = services.reservation_create(
+            acting_user=request.user, organization=organization, request=body.request()
+        )
+        reservation = selectors.reservation_get(user=request.user, reservation_id=reservation.pk)
+        answer = reservation_json(reservation)
+        answer["unavailableDeviceIDsDueToAreIncludedInBuyerReservation"] = " , ".join(map(str, unavailable))
+        return Response(answer, status=201)
+
+
+class MyReservationsView(APIView):
+    """The original's ``/my``: the caller's organization's reservations (buyers)."""
+
+    acl = acl(RESERVATIONS, "Read")
+
+    @extend_schema(
+        tags=["buyer-reservation"],
+        operation_id="buyer_reservation_my_list",
+        summary="My organization's reservations",
+        parameters=[*PAGE_PARAMETERS, *FILTERS],
+        responses={200: inline_serializer("MyReservationPage", {"groupedData": RESERVATION_OUT})},
+    )
+    def get(self, request):
+        reservations = selectors.reservation_filter(selectors.reservation_list(user=request.user), request.query_params)
+        return Response(
+            paginate(request, reservations, key="groupedData", serialize=reservations_json, default_limit=10)
+        )
+
+
+class ReservationView(APIView):
+    acl = {"get": acl(RESERVATIONS, "Read"), "patch": acl(RESERVATIONS, "Update")}
+
+    @extend_schema(
+        tags=["buyer-reservation"],
+        summary="One reservation with its devices",
+        parameters=[OpenApiParameter("organizationId", int)],
+        responses={200: RESERVATION_OUT},
+    )
+    def get(self, request, reservation_id: int):
+        reservation = selectors.reservation_get(
+            user=request.user, reservation_id=reservation_id, organization_id=_organization_query(request)
+        )
+        return Response(reservation_json(reservation, with_devices=True))
+
+    @extend_schema(
+        tags=["buyer-reservation"],
+        summary="Change a reservation's name, target, end, expiry or authority to exceed",
+        request=ReservationChange,
+        responses={200: RESERVATION_OUT},
+    )
+    def patch(self, request, reservation_id: int):
+        reservation = selectors.reservation_for_change(
+            user=request.user, reservation_id=reservation_id, organization_id=_organization_query(request)
+        )
+        data = parse(ReservationChange, request.data)
+        services.reservation_update(reservation=reservation, data=data)
+        reservation = selectors.reservation_get(user=request.user, reservation_id=reservation_id)
+        return Response(reservation_json(reservation, with_devices=True))
+
+
+class ReservationEndView(APIView):
+    acl = acl(RESERVATIONS, "Delete")
+
+    @extend_schema(
+        tags=["buyer-reservation"],
+        summary="End a reservation now and release its devices",
+        request=None,
+        responses={200: RESERVATION_OUT},
+    )
+    def delete(self, request, reservation_id: int):
+        reservation = selectors.reservation_for_change(
+            user=request.user, reservation_id=reservation_id, organization_id=_organization_query(request)
+        )
+        services.reservation_end(reservation=reservation)
+        reservation = selectors.reservation_get(user=request.user, reservation_id=reservation_id)
+        return Response(reservation_json(reservation))

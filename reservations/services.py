@@ -1,0 +1,219 @@
+"""Buyer reservations (backend.md §9, SPEC §7): a Buyer organization reserves devices of the
+Developer organizations of its tenant over a period.
+
+Concurrent requests for the same devices are serialised by row locks on those devices, and
+the database refuses a second active membership of a device (reservations.models), so a
+device is never in two active reservations whatever the timing.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.models import User
+from devices.models import Device
+from devices.selectors import devices_for_reservation
+from drec.errors import Conflict, InvalidInput
+from organizations.models import Organization
+from reservations.models import Reservation, ReservationDevice
+
+WH_PER_MWH = 1_000_000
+PAST_LIMIT = timedelta(days=3 * 365)
+
+
+@dataclass
+class ReservationRequest:
+    """A checked request body (field names as the API's, values typed)."""
+
+    name: str
+    device_ids: list[int]
+    target_mwh: Decimal
+    start: datetime
+    end: datetime
+    expiry: datetime | None
+    frequency: str
+    authority_to_exceed: bool
+    continue_if_devices_unavailable: bool
+    continue_if_target_unreachable: bool
+
+
+def _ids_text(ids) -> str:
+    return " , ".join(str(device_id) for device_id in sorted(ids))
+
+
+def _name_taken(name: str, *, besides: Reservation | None = None) -> bool:
+    taken = Reservation.objects.annotate(lower_name=Lower("name")).filter(lower_name=name.lower())
+    if besides is not None:
+        taken = taken.exclude(pk=besides.pk)
+    return taken.exists()
+
+
+def _check_period(start: datetime, end: datetime, expiry: datetime | None) -> None:
+    if start >= end:
+        raise InvalidInput(
+            "reservationStartDate must be before reservationEndDate.",
+            errors={"reservationEndDate": ["Must be after reservationStartDate."]},
+        )
+    if expiry is not None and expiry < end:
+        raise InvalidInput(
+            "reservationExpiryDate cannot be before reservationEndDate.",
+            errors={"reservationExpiryDate": ["Must be on or after reservationEndDate."]},
+        )
+    limit = timezone.now() - PAST_LIMIT
+    if start <= limit:
+        raise InvalidInput(
+            "reservationStartDate cannot be more than 3 years in the past.",
+            errors={"reservationStartDate": ["More than 3 years ago."]},
+        )
+
+
+def _later(moment: datetime, delta: timedelta) -> datetime:
+    """``moment + delta``; past the calendar's end (an end date near the year 9999) it is invalid
+    input, not a server error."""
+    try:
+        return moment + delta
+    except OverflowError:
+        raise InvalidInput(
+            "reservationEndDate is too far in the future to keep an expiry after it.",
+            errors={"reservationEndDate": ["Too far in the future."]},
+        ) from None
+
+
+def reachable_mwh(devices: list[Device], start: datetime, end: datetime) -> float:
+    """What the devices could produce at full capacity over the period, MWh (the original's
+    "probably achievable capacity")."""
+    hours = (end - start).total_seconds() / 3600
+    return float(sum(device.capacity for device in devices)) * hours / 1000
+
+
+@transaction.atomic
+def reservation_create(*, acting_user: User, organization: Organization, request: ReservationRequest):
+    """Reserve the free devices among ``request.device_ids`` for the Buyer ``organization``.
+
+    Returns (reservation, ids that could not be reserved). A requested id is unavailable when
+    it is in an active reservation, or is not a device this organization may reserve (another
+    tenant's, a Buyer's, or none at all: the answer does not tell which)."""
+    _check_period(request.start, request.end, request.expiry)
+    expiry = request.expiry or _later(request.end, timedelta(days=settings.DREC_RESERVATION_EXPIRY_DAYS))
+    if _name_taken(request.name):
+        raise Conflict(f"Device group with name {request.name} already exists", errors={"name": ["Already taken."]})
+    requested = list(dict.fromkeys(request.device_ids))
+    # Lock the requested devices (in id order: no deadlock between two requests), then see
+    # which are free: a concurrent request for the same devices waits here and then sees them
+    # taken.
+    reservable = devices_for_reservation(user=acting_user, organization_id=organization.pk)
+    candidates = list(
+        Device.objects.select_for_update(of=("self",))
+        .filter(pk__in=reservable.filter(pk__in=requested).values("pk"))
+        .order_by("pk")
+    )
+    busy = set(
+        ReservationDevice.objects.filter(device__in=candidates, is_active=True).values_list("device_id", flat=True)
+    )
+    free = [device for device in candidates if device.pk not in busy]
+    unavailable = [device_id for device_id in requested if device_id not in {device.pk for device in free}]
+    if not free:
+        raise Conflict(
+            f"Devices {_ids_text(unavailable)} are already included in buyer reservation or cannot be reserved by "
+            "this organization, please add other devices",
+            errors={"deviceIds": ["None of these devices can be reserved."]},
+        )
+    if unavailable and not request.continue_if_devices_unavailable:
+        raise Conflict(
+            f"One or more devices device Ids: {_ids_text(unavailable)} are already included in buyer reservation or "
+            "cannot be reserved by this organization, please add other devices",
+            errors={"deviceIds": [f"Unavailable: {_ids_text(unavailable)}."]},
+        )
+    if not request.continue_if_target_unreachable:
+        achievable = reachable_mwh(free, request.start, request.end)
+        if achievable < float(request.target_mwh):
+            raise Conflict(
+                "Target Capacity Cannot be reached by selected devices within provided start date and end date, "
+                "either add more devices or increase the end date duration",
+                details={
+                    "meteredTimePeriodInHours": (request.end - request.start).total_seconds() / 3600,
+                    "targetCapacityInMegaWattHour": float(request.target_mwh),
+                    "probablyAchievableCapacityInMegaWattHour": achievable,
+                },
+            )
+    try:
+        with transaction.atomic():
+            reservation = Reservation.objects.create(
+                name=request.name,
+                organization=organization,
+                buyer=acting_user,
+                start=request.start,
+                end=request.end,
+                expiry=expiry,
+                frequency=request.frequency,
+                target_wh=math.ceil(request.target_mwh * WH_PER_MWH),
+                authority_to_exceed=request.authority_to_exceed,
+                continue_if_devices_unavailable=request.continue_if_devices_unavailable,
+                continue_if_target_unreachable=request.continue_if_target_unreachable,
+            )
+            ReservationDevice.objects.bulk_create(
+                [ReservationDevice(reservation=reservation, device=device) for device in free]
+            )
+    except IntegrityError as error:
+        # The name or a device was taken by a request that committed meanwhile.
+        if _name_taken(request.name):
+            raise Conflict(f"Device group with name {request.name} already exists") from error
+        raise Conflict("One or more devices were reserved meanwhile by another reservation; try again.") from error
+    return reservation, unavailable
+
+
+@transaction.atomic
+def reservation_update(*, reservation: Reservation, data: dict) -> Reservation:
+    """Change the name, target, end, expiry or authority to exceed of an active reservation."""
+    reservation = Reservation.objects.select_for_update().get(pk=reservation.pk)
+    if not reservation.is_active:
+        raise Conflict("This device groups reservation has already ended")
+    if "name" in data:
+        if _name_taken(data["name"], besides=reservation):
+            raise Conflict(f"Device group with name {data['name']} already exists", errors={"name": ["Taken."]})
+        reservation.name = data["name"]
+    if "targetCapacityInMegaWattHour" in data:
+        reservation.target_wh = math.ceil(data["targetCapacityInMegaWattHour"] * WH_PER_MWH)
+    if "authorityToExceed" in data:
+        reservation.authority_to_exceed = data["authorityToExceed"]
+    end = data.get("reservationEndDate", reservation.end)
+    expiry = data.get("reservationExpiryDate")
+    if expiry is None:
+        # Keep the grace period after the end when the end moves.
+        expiry = _later(reservation.expiry, end - reservation.end)
+    if end <= reservation.start:
+        raise InvalidInput(
+            "reservationEndDate must be after the reservation's start.",
+            errors={"reservationEndDate": ["Must be after reservationStartDate."]},
+        )
+    if expiry < end:
+        raise InvalidInput(
+            "reservationExpiryDate cannot be before reservationEndDate.",
+            errors={"reservationExpiryDate": ["Must be on or after reservationEndDate."]},
+        )
+    reservation.end, reservation.expiry = end, expiry
+    try:
+        with transaction.atomic():
+            reservation.save()
+    except IntegrityError as error:  # the name was taken by a request that committed meanwhile
+        raise Conflict(f"Device group with name {reservation.name} already exists") from error
+    return reservation
+
+
+@transaction.atomic
+def reservation_end(*, reservation: Reservation) -> Reservation:
+    """End a reservation now and release its devices (they can be reserved again)."""
+    reservation = Reservation.objects.select_for_update().get(pk=reservation.pk)
+    if not reservation.is_active:
+        raise Conflict("This reservation has already ended")
+    now = timezone.now()
+    reservation.memberships.filter(is_active=True).update(is_active=False, released_at=now)
+    reservation.is_active = False
+    reservation.save(update_fields=["is_active", "updated_at"])
+    return reservation

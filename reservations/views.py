@@ -1,0 +1,229 @@
+"""Portal screens of reservations: Make A Reservation with its confirmation dialog, My
+Reservation List with progress towards the target, and one reservation with its devices
+(ui.md §3.25-3.26, §4.3)."""
+
+from types import SimpleNamespace
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import Role
+from devices.forms import DeviceFilterForm
+from devices.selectors import device_filter, devices_for_reservation
+from drec.errors import DomainError, Forbidden
+from drec.forms import show_error
+from drec.pagination import paginate
+from drec.permissions import acl, portal_rule
+from organizations.models import OrganizationType
+from organizations.selectors import organization_for, organization_list
+from reservations import forms, selectors, services
+from reservations.api import RESERVATIONS, WH_PER_MWH
+
+DEVICE_PAGE = 20
+FILTER_PREFIX = "f"
+
+
+def _buyer_organizations(user):
+    """The Buyer organizations the super admin and api users act for; None for buyers."""
+    if user.role not in (Role.ADMIN, Role.API_USER):
+        return None
+    return organization_list(user=user, organization_type=OrganizationType.BUYER)
+
+
+def _request(form) -> services.ReservationRequest:
+    data = form.cleaned_data
+    return services.ReservationRequest(
+        name=data["name"].strip(),
+        device_ids=[],
+        target_mwh=data["targetCapacityInMegaWattHour"],
+        start=data["reservationStartDate"],
+        end=data["reservationEndDate"],
+        expiry=data.get("reservationExpiryDate"),
+        frequency=data["frequency"],
+        authority_to_exceed=data["authorityToExceed"],
+        continue_if_devices_unavailable=data[forms.ReservationForm.QUESTIONS[0]],
+        continue_if_target_unreachable=data[forms.ReservationForm.QUESTIONS[1]],
+    )
+
+
+def _picker(request, organization_id, selected: list[int]) -> dict:
+    """The "Select The Devices" part: a page of reservable devices under the filters, and the
+    devices ticked so far (kept across filters and pages)."""
+    filters = DeviceFilterForm(request.POST or None, prefix=FILTER_PREFIX)
+    picker = {"filters": filters, "page": None, "selected": selected, "hidden": [], "problem": None}
+    if not organization_id and _buyer_organizations(request.user) is not None:
+        return picker
+    try:
+        devices = devices_for_reservation(user=request.user, organization_id=organization_id or None)
+        chosen = list(devices.filter(pk__in=selected))
+        picker["selected_kw"] = sum(device.capacity for device in chosen)
+        picker["selected"] = [device.pk for device in chosen]
+        if filters.is_bound and filters.is_valid():
+            devices = device_filter(devices, filters.api_params())
+        query = SimpleNamespace(GET={"pageNumber": request.POST.get("devicePage") or "1", "limit": str(DEVICE_PAGE)})
+        picker["page"] = paginate(query, devices.order_by("-created_at", "-id"), key="devices", serialize=list)
+        shown = {device.pk for device in picker["page"]["devices"]}
+        picker["hidden"] = [pk for pk in picker["selected"] if pk not in shown]
+    except DomainError as error:
+        picker["problem"] = error.message
+    return picker
+
+
+@portal_rule(acl(RESERVATIONS, "Write", Role.API_USER, Role.BUYER))
+@require_http_methods(["GET", "POST"])
+def reservation_add(request):
+    """Make A Reservation. ``action``: ``filter`` re-draws the device picker, ``review``
+    checks the form and opens the confirmation dialog, ``create`` (its Continue) reserves."""
+    organizations = _buyer_organizations(request.user)
+    action = request.POST.get("action", "")
+    selected = [int(pk) for pk in request.POST.getlist("deviceIds") if pk.isdigit()]
+    organization_id = request.POST.get("organizationId", "")
+    confirm = False
+    if action in ("review", "create"):
+        form = forms.ReservationForm(request.POST, organizations=organizations)
+        valid = form.is_valid()
+        if not selected:
+            form.add_error(None, "Please select at least one device.")
+        elif valid and action == "review":
+            confirm = True
+        elif valid:
+            try:
+                reservation_request = _request(form)
+                reservation_request.device_ids = selected
+                organization = _buyer_organization(request, organization_id)
+                reservation, unavailable = services.reservation_create(
+                    acting_user=request.user, organization=organization, request=reservation_request
+                )
+            except DomainError as error:
+                show_error(form, error)
+                if details := error.extra.get("details"):
+                    form.add_error(
+                        None,
+                        f"Over {details['meteredTimePeriodInHours']:.0f} hours the selected devices could reach "
+                        f"{details['probablyAchievableCapacityInMegaWattHour']:.3f} MWh at most.",
+                    )
+            else:
+                note = (
+                    f" Devices {', '.join(map(str, unavailable))} were unavailable and left out." if unavailable else ""
+                )
+                messages.success(
+                    request,
+                    f"Reservation Added Successfully!! {reservation.name} holds "
+                    f"{reservation.memberships.count()} devices.{note}",
+                )
+                return redirect("reservation-detail", reservation_id=reservation.pk)
+    else:
+        form = forms.ReservationForm(initial=request.POST.dict() or None, organizations=organizations)
+    context = {
+        "form": form,
+        "picker": _picker(request, organization_id, selected),
+        "confirm": confirm,
+        "questions": [form[name] for name in forms.ReservationForm.QUESTIONS],
+    }
+    return render(request, "reservations/reservation_add.html", context)
+
+
+def _buyer_organization(request, organization_id):
+    return organization_for(
+        user=request.user,
+        organization_id=organization_id or None,
+        organization_type=OrganizationType.BUYER,
+        purpose="to reserve devices",
+    )
+
+
+@portal_rule(acl(RESERVATIONS, "Read"))
+def reservation_list(request):
+    """My Reservation List: filters, paging, status and progress towards the target."""
+    organizations = _buyer_organizations(request.user)
+    filters = forms.ReservationFilterForm(request.GET or None, organizations=organizations)
+    page = None
+    if not filters.is_bound or filters.is_valid():
+        data = filters.cleaned_data if filters.is_bound else {}
+        try:
+            reservations = selectors.reservation_list(
+                user=request.user, organization_id=data.get("organizationId") or None
+            )
+            reservations = selectors.reservation_filter(reservations, filters.api_params() if data else {})
+            page = paginate(request, reservations, key="reservations", serialize=_rows, default_limit=10)
+        except DomainError as error:
+            filters.add_error(None, error.message)
+    template = "reservations/_reservation_table.html" if request.htmx else "reservations/reservation_list.html"
+    return render(request, template, {"filters": filters, "page": page})
+
+
+def _mwh(wh: int) -> str:
+    """Wh as MWh for reading: ``2.5``, ``10``, ``0.000001``."""
+    return f"{wh / WH_PER_MWH:.6f}".rstrip("0").rstrip(".")
+
+
+def _rows(reservations) -> list[dict]:
+    rows = []
+    for reservation in reservations:
+        devices = selectors.member_devices(reservation)
+        rows.append(
+            {
+                "reservation": reservation,
+                "devices": len(devices),
+                "capacity": sum(device.capacity for device in devices),
+                "target_mwh": _mwh(reservation.target_wh),
+                "issued_mwh": _mwh(reservation.requested_wh),
+                "progress": min(100, round(100 * reservation.requested_wh / reservation.target_wh)),
+                "sdg": sorted({goal.name for device in devices for goal in device.sdg_benefits.all()}),
+            }
+        )
+    return rows
+
+
+@portal_rule(acl(RESERVATIONS, "Read"))
+@require_http_methods(["GET", "POST"])
+def reservation_detail(request, reservation_id: int):
+    """One reservation: its details, its devices; its buyer may change or end it."""
+    reservation = selectors.reservation_get(user=request.user, reservation_id=reservation_id)
+    can_change = reservation.is_active and _may(request.user, reservation_id, "Update")
+    can_end = reservation.is_active and _may(request.user, reservation_id, "Delete")
+    initial = {
+        "name": reservation.name,
+        "targetCapacityInMegaWattHour": reservation.target_wh / WH_PER_MWH,
+        "reservationEndDate": reservation.end,
+        "reservationExpiryDate": reservation.expiry,
+        "authorityToExceed": "true" if reservation.authority_to_exceed else "false",
+    }
+    change = forms.ReservationChangeForm(initial=initial)
+    if request.method == "POST":
+        ending = request.POST.get("action") == "end"
+        if not (can_end if ending else can_change):
+            raise Forbidden("You may not change this reservation.")
+        if ending:
+            services.reservation_end(reservation=reservation)
+            messages.success(request, f"Reservation {reservation.name} ended: its devices are free again.")
+            return redirect("reservation-detail", reservation_id=reservation.pk)
+        change = forms.ReservationChangeForm(request.POST, initial=initial)
+        if change.is_valid():
+            try:
+                services.reservation_update(reservation=reservation, data=change.cleaned_data)
+            except DomainError as error:
+                show_error(change, error)
+            else:
+                messages.success(request, f"Reservation {change.cleaned_data['name']} updated.")
+                return redirect("reservation-detail", reservation_id=reservation.pk)
+    context = {
+        "reservation": reservation,
+        "row": _rows([reservation])[0],
+        "devices": selectors.member_devices(reservation),
+        "change": change,
+        "can_change": can_change,
+        "can_end": can_end,
+    }
+    return render(request, "reservations/reservation_detail.html", context)
+
+
+def _may(user, reservation_id, verb: str) -> bool:
+    if not acl(RESERVATIONS, verb).allows(user):
+        return False
+    try:
+        selectors.reservation_for_change(user=user, reservation_id=reservation_id)
+    except DomainError:
+        return False
+    return True
