@@ -72,6 +72,7 @@ MENU: tuple[MenuItem | MenuSection, ...] = (
         (
             MenuItem("All Reads", "read-list", also=NOT_BUYER),
             MenuItem("Add MeterRead", "read-add"),
+            MenuItem("Certified MeterReads", "developer-certificate-list", also=only(Role.ORGANIZATION_ADMIN)),
         ),
     ),
     MenuSection(
@@ -94,6 +95,8 @@ MENU: tuple[MenuItem | MenuSection, ...] = (
         ),
     ),
     MenuItem("Reservations", "reservation-list", icon="bi-calendar-check", also=BUYER_SIDE),
+    MenuItem("Certificate", "certificate-list", icon="bi-patch-check", also=BUYER_SIDE),
+    MenuItem("Redemption Report", "redemption-report", icon="bi-journal-check", also=BUYER_SIDE),
     MenuItem("Add Reservation", "reservation-add", icon="bi-plus-circle", also=BUYER_SIDE),
     MenuSection("Account Setting", "bi-person-gear", (MenuItem("Profile", "profile"),)),
     MenuSection(

@@ -272,6 +272,15 @@ DREC_CSV_MAX_ROWS = env_int("DREC_CSV_MAX_ROWS", 20_000)
 DREC_CSV_JOB_STALE_SECONDS = env_int("DREC_CSV_JOB_STALE_SECONDS", 600)
 # Days after a reservation's end during which late certificates may still be issued (the default expiry).
 DREC_RESERVATION_EXPIRY_DAYS = env_int("DREC_RESERVATION_EXPIRY_DAYS", 60)
+
+# Certificates (SPEC §8): issued in whole units of this many Wh (the rest is carried over),
+# by a scheduled task every DREC_ISSUANCE_MINUTES.
+DREC_CERTIFICATE_UNIT_WH = env_int("DREC_CERTIFICATE_UNIT_WH", 1000)
+DREC_ISSUANCE_MINUTES = env_int("DREC_ISSUANCE_MINUTES", 1)
+# The ledger's Ed25519 issuer key: PEM text, or a file created on first use (outside the
+# repository by default; back it up).
+DREC_LEDGER_PRIVATE_KEY = env_str("DREC_LEDGER_PRIVATE_KEY", "")
+DREC_LEDGER_KEY_FILE = env_str("DREC_LEDGER_KEY_FILE", str(Path.home() / ".local/share/drec/ledger-issuer-ed25519.pem"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Meter reads per POST (SPEC §6); a full batch of JSON fits well within the body limit.
 DREC_MAX_READS_PER_REQUEST = 10_000

@@ -1,6 +1,7 @@
 """Settings for the test suite: the real PostgreSQL of `make test`, tasks run inline."""
 
 import os
+import tempfile
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -27,3 +28,5 @@ DREC_ADMIN_EMAIL = "admin@drec.local"
 DREC_ADMIN_PASSWORD = "Solar-Admin-2026"  # noqa: S105 (throwaway test database)
 # Every response of the suite is checked for password hashes and private keys.
 MIDDLEWARE = ["tests.middleware.NoSecretsInResponses", *MIDDLEWARE]
+# One throwaway issuer key per test run (never the developer's own).
+DREC_LEDGER_KEY_FILE = os.path.join(tempfile.mkdtemp(prefix="drec-ledger-"), "issuer.pem")

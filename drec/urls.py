@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from accounts.urls import api_urlpatterns as accounts_api
 from acl.urls import api_urlpatterns as acl_api
+from certificates.urls import api_urlpatterns as certificates_api
 from devices.urls import api_urlpatterns as devices_api
 from drec import api, views
 from organizations.urls import api_urlpatterns as organizations_api
@@ -20,6 +21,7 @@ api_urlpatterns = [
     *devices_api,
     *reads_api,
     *reservations_api,
+    *certificates_api,
     # Last: every other /api/ path answers the API's 404 body.
     re_path(r"^.*$", views.api_not_found),
 ]
@@ -36,6 +38,7 @@ urlpatterns = [
     path("", include("devices.urls")),
     path("", include("reads.urls")),
     path("", include("reservations.urls")),
+    path("", include("certificates.urls")),
     path("", views.home, name="home"),
     path("dashboard", views.dashboard, name="dashboard"),
 ]

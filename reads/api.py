@@ -59,8 +59,14 @@ def _period_json(item: dict) -> dict:
     return {"startTime": iso(item["startTime"]), "endTime": iso(item["endTime"]), "value": item["value"]}
 
 
-def _read_json(read) -> dict:
-    return {"startdate": iso(read.start), "enddate": iso(read.end), "value": read.value_wh}
+def _read_json(read, certified: dict[int, int]) -> dict:
+    """A read as the original listed it, plus the certificate that certified it (or null)."""
+    return {
+        "startdate": iso(read.start),
+        "enddate": iso(read.end),
+        "value": read.value_wh,
+        "certificateId": certified.get(read.pk),
+    }
 
 
 class ReadsView(APIView):
@@ -153,9 +159,11 @@ class ReadsView(APIView):
         history, ongoing = selectors.read_list(device=device, start=start, end=end)
         history_count, ongoing_count = history.count(), ongoing.count()
         window = slice(page.offset, page.offset + page.limit)
+        history_page, ongoing_page = list(history[window]), list(ongoing[window])
+        certified = selectors.certificates_of(device, history_page + ongoing_page)
         return {
-            "historyread": [_read_json(read) for read in history[window]],
-            "ongoing": [_read_json(read) for read in ongoing[window]],
+            "historyread": [_read_json(read, certified) for read in history_page],
+            "ongoing": [_read_json(read, certified) for read in ongoing_page],
             "numberOfReads": history_count + ongoing_count,
             "numberOfPages": math.ceil(max(history_count, ongoing_count) / page.limit),
             "currentPageNumber": page.number,

@@ -157,6 +157,7 @@ def read_list(request):
         start, end, zone = _local_bounds(device, start_date, end_date)
         reads = selectors.reads_between(device=device, start=start, end=end)
         page = paginate(request, reads, key="reads", serialize=list)
+        page["certified"] = selectors.certificates_of(device, page["reads"])
         page["zone"] = zone.key
         page["period"] = (start_date, end_date)
     context = {"filters": filters, "device": device, "page": page, "devices": devices, "problem": problem}

@@ -41,6 +41,9 @@ class Reservation(TimestampedModel):
     continue_if_devices_unavailable = models.BooleanField(default=False)
     continue_if_target_unreachable = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
+    ended_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it ended (its period, its target, or by hand)"
+    )
     requested_wh = models.BigIntegerField(default=0, help_text="Energy of the certificates issued so far, Wh")
     succeeded_wh = models.BigIntegerField(default=0)
     failed_wh = models.BigIntegerField(default=0)
@@ -60,17 +63,27 @@ class Reservation(TimestampedModel):
 
 
 class ReservationDevice(models.Model):
+    """A device in a reservation. Its reads in ``[covers_from, covers_until)`` (within the
+    reservation's period) are the reservation's to certify; the coverages of one device never
+    overlap (migration 0003), so no two reservations can certify the same read."""
+
     reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="memberships")
     device = models.ForeignKey("devices.Device", on_delete=models.PROTECT, related_name="memberships")
     is_active = models.BooleanField(default=True, help_text="False once the reservation ended or released it")
     added_at = models.DateTimeField(auto_now_add=True)
     released_at = models.DateTimeField(null=True, blank=True)
+    covers_from = models.DateTimeField(help_text="The reservation's start, or the end of the device's previous one")
+    covers_until = models.DateTimeField(null=True, blank=True, help_text="Set when the reservation ends")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["reservation", "device"], name="reservation_device_once"),
             models.UniqueConstraint(
                 fields=["device"], condition=Q(is_active=True), name="device_in_one_active_reservation"
+            ),
+            models.CheckConstraint(
+                condition=Q(covers_until__isnull=True) | Q(covers_from__lte=F("covers_until")),
+                name="coverage_from_before_until",
             ),
         ]
 

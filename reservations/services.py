@@ -13,7 +13,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
+from django.db.models import Max, Value
+from django.db.models.functions import Greatest, Lower
 from django.utils import timezone
 
 from accounts.models import User
@@ -157,8 +158,22 @@ def reservation_create(*, acting_user: User, organization: Organization, request
                 continue_if_devices_unavailable=request.continue_if_devices_unavailable,
                 continue_if_target_unreachable=request.continue_if_target_unreachable,
             )
+            covered = dict(
+                ReservationDevice.objects.filter(device__in=free)
+                .values("device_id")
+                .annotate(until=Max("covers_until"))
+                .values_list("device_id", "until")
+            )
             ReservationDevice.objects.bulk_create(
-                [ReservationDevice(reservation=reservation, device=device) for device in free]
+                [
+                    ReservationDevice(
+                        reservation=reservation,
+                        device=device,
+                        # Reads up to the end of the device's previous reservation stay that one's.
+                        covers_from=max(request.start, covered.get(device.pk) or request.start),
+                    )
+                    for device in free
+                ]
             )
     except IntegrityError as error:
         # The name or a device was taken by a request that committed meanwhile.
@@ -212,8 +227,17 @@ def reservation_end(*, reservation: Reservation) -> Reservation:
     reservation = Reservation.objects.select_for_update().get(pk=reservation.pk)
     if not reservation.is_active:
         raise Conflict("This reservation has already ended")
-    now = timezone.now()
-    reservation.memberships.filter(is_active=True).update(is_active=False, released_at=now)
+    return reservation_close(reservation=reservation, at=timezone.now())
+
+
+def reservation_close(*, reservation: Reservation, at: datetime) -> Reservation:
+    """End a (locked) reservation at ``at``: its devices are released and it keeps only the
+    reads before ``at`` (late ones may still be certified until its expiry)."""
+    until = min(reservation.end, at)
+    reservation.memberships.filter(is_active=True).update(
+        is_active=False, released_at=timezone.now(), covers_until=Greatest("covers_from", Value(until))
+    )
     reservation.is_active = False
-    reservation.save(update_fields=["is_active", "updated_at"])
+    reservation.ended_at = at
+    reservation.save(update_fields=["is_active", "ended_at", "updated_at"])
     return reservation

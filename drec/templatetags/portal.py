@@ -29,6 +29,12 @@ def is_choice_list(field) -> bool:
     return isinstance(field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
 
 
+@register.filter
+def get_item(mapping, key):
+    """``{{ mapping|get_item:key }}``: a dict's value for a variable key."""
+    return mapping.get(key) if mapping else None
+
+
 def _masks(context):
     request = context.get("request")
     user = getattr(request, "user", None)

@@ -121,7 +121,7 @@ def test_manual_reads(api_user, grant, token_for):
         frequency="daily",
         target_wh=1_000_000,
     )
-    ReservationDevice.objects.create(reservation=reservation, device=ext1)
+    ReservationDevice.objects.create(reservation=reservation, device=ext1, covers_from=reservation.start)
     answer = api.get(f"/api/meter-reads/new/{ext1.pk}", {**query, "organizationId": buyer.pk})
     assert answer.status_code == 200
     assert same_moments(answer.json(), SEED_RESPONSE), answer.json()

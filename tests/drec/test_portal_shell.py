@@ -55,6 +55,8 @@ BUYER_MENU = [
     "All Users",
     "Invitation",
     "Reservations",
+    "Certificate",
+    "Redemption Report",
     "Add Reservation",
     "Profile",
     "API documentation",
@@ -74,6 +76,8 @@ DEVELOPER_MENU = [
     "Profile",
     "API documentation",
 ]
+# The organization admin also follows the certificates its devices went into.
+DEVELOPER_ADMIN_MENU = [*DEVELOPER_MENU[:9], "Certified MeterReads", *DEVELOPER_MENU[9:]]
 API_USER_MENU = ["Dashboard", "Permission Request", "My Permission", "Profile", "API documentation"]
 EXPECTED_MENUS = {
     "admin_user": [
@@ -100,7 +104,7 @@ EXPECTED_MENUS = {
     # A new api user has no grant yet: only its permission pages.
     "api_user": API_USER_MENU,
     "other_api_user": API_USER_MENU,
-    "developer_admin": DEVELOPER_MENU,
+    "developer_admin": DEVELOPER_ADMIN_MENU,
     "device_owner": DEVELOPER_MENU,
     "buyer": BUYER_MENU,
     "sub_buyer": SUB_BUYER_MENU,

@@ -185,7 +185,7 @@ def reserve(buyer, *devices, name="Green 2024") -> Reservation:
         target_wh=1_000_000,
     )
     for device in devices:
-        ReservationDevice.objects.create(reservation=reservation, device=device)
+        ReservationDevice.objects.create(reservation=reservation, device=device, covers_from=reservation.start)
     return reservation
 
 

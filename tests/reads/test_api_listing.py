@@ -50,12 +50,18 @@ def test_the_first_page_of_reads(developer, with_reads):
     body = response.json()
     assert set(body) == LIST_KEYS
     assert body["historyread"] == [
-        {"startdate": iso(JUNE + timedelta(days=n)), "enddate": iso(JUNE + timedelta(days=n + 1)), "value": 100 + n}
+        {
+            "startdate": iso(JUNE + timedelta(days=n)),
+            "enddate": iso(JUNE + timedelta(days=n + 1)),
+            "value": 100 + n,
+            "certificateId": None,  # not certified (yet)
+        }
         for n in range(3)
     ]
     # Each ongoing read starts where the previous one ended; the first at onboarding.
     assert body["ongoing"] == [
-        {"startdate": iso(T + n * HOUR), "enddate": iso(T + (n + 1) * HOUR), "value": n + 1} for n in range(5)
+        {"startdate": iso(T + n * HOUR), "enddate": iso(T + (n + 1) * HOUR), "value": n + 1, "certificateId": None}
+        for n in range(5)
     ]
     assert body["numberOfReads"] == 15
     assert body["numberOfPages"] == 3  # ceil(max(3, 12) / 5)

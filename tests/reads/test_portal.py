@@ -205,7 +205,7 @@ def test_buyers_see_the_chart_of_reserved_devices_only(developer_admin, buyer):
         frequency="daily",
         target_wh=1_000_000,
     )
-    ReservationDevice.objects.create(reservation=reservation, device=reserved)
+    ReservationDevice.objects.create(reservation=reservation, device=reserved, covers_from=reservation.start)
     browser = browser_of(buyer)
 
     assert browser.get(f"/device/view/{reserved.pk}/generation").status_code == 200

@@ -13,6 +13,7 @@ from django_q.models import Schedule
 from accounts.models import UserRole
 from accounts.services import admin_ensure
 from acl.models import AclModule
+from certificates import ledger
 from devices.models import Country
 from drec.routes import OUR_APPS
 
@@ -32,6 +33,9 @@ class Command(BaseCommand):
         )
         for name in schedules_ensure():
             self.stdout.write(f"Scheduled: {name}.")
+        # The ledger's issuer key: loaded, or created on this first start (back it up).
+        where = "DREC_LEDGER_PRIVATE_KEY" if settings.DREC_LEDGER_PRIVATE_KEY else settings.DREC_LEDGER_KEY_FILE
+        self.stdout.write(f"Ledger issuer key: {ledger.key_id()} ({where}).")
 
 
 def schedules_ensure() -> list[str]:

@@ -1,0 +1,518 @@
+"""Certificate-log API (backend.md §10.7, SPEC §8): certificate logs with the original's item
+shape plus the ledger fields, claims, the redemption report, the per-device CSV export, the
+ledger's public key and public verification, and the admin's issuance trigger."""
+
+import base64
+import csv
+import io
+import math
+
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Role
+from certificates import ledger, selectors, services
+from certificates.models import LedgerEntry
+from devices.services import capacity_range, commissioning_date_range, iso
+from drec.inputs import Text, parse
+from drec.pagination import page_from_query
+from drec.permissions import PUBLIC, Rule, acl, only
+
+LOGS = "CERTIFICATE_LOG_MANAGEMENT_CRUDL"
+# Claims: the buyer's side of the certificate (its members who reserve, its api user).
+CLAIMERS = Rule(module="BUYER_RESERVATION_MANAGEMENT_CRUDL", verb="Write", roles=frozenset({Role.BUYER, Role.API_USER}))
+OTHER_DEVICES = "Other Devices"
+
+
+def unix(moment) -> int:
+    return int(moment.timestamp())
+
+
+def claim_json(claim, entry=None) -> dict:
+    return {
+        "id": claim.pk,
+        "value": str(claim.amount_wh),
+        "claimData": {
+            "beneficiary": claim.beneficiary,
+            "location": claim.location,
+            "countryCode": claim.country_id,
+            "periodStartDate": iso(claim.period_start),
+            "periodEndDate": iso(claim.period_end),
+            "purpose": claim.purpose,
+        },
+        "createdAt": iso(claim.created_at),
+        "ledgerIndex": entry.index if entry else None,
+    }
+
+
+def certificate_json(certificate, *, developer=None) -> dict:
+    """A certificate as the original's certificate log item, plus its ledger proof. In a
+    developer's view the shares of other organizations' devices are one "Other Devices" row."""
+    reservation = certificate.reservation
+    account = ledger.account_of(certificate.owner_id)
+    entries = list(certificate.ledger_entries.all())
+    issue = next((entry for entry in entries if entry.kind == "issue"), None)
+    claim_entries = {entry.claim_id: entry for entry in entries if entry.claim_id}
+    contributions = list(certificate.contributions.all())
+    return {
+        "createdAt": iso(certificate.created_at),
+        "internalCertificateId": certificate.pk,
+        "blockchainCertificateId": None,
+        "deviceId": str(reservation.pk),
+        "generationStartTime": unix(certificate.generation_start),
+        "generationEndTime": unix(certificate.generation_end),
+        "creationTime": unix(certificate.created_at),
+        "owners": {account: str(certificate.unclaimed_wh)},
+        "claimers": {account: str(certificate.claimed_wh)} if certificate.claimed_wh else {},
+        "claims": [claim_json(claim, claim_entries.get(claim.pk)) for claim in certificate.claims.all()],
+        "creationBlockHash": "",
+        "metadata": {
+            "version": "v1.0",
+            "buyerReservationId": str(reservation.uid),
+            "isStandardIssuanceRequested": "I-REC",
+            "type": "REC",
+            "deviceIds": [c.device_id for c in contributions],
+            "groupId": str(reservation.pk),
+            "certificateTransactionUID": str(certificate.uid),
+        },
+        "isSynced": issue is not None,
+        "transactions": [],
+        "updatedAt": iso(certificate.created_at),
+        "certificateStartDate": iso(certificate.generation_start),
+        "certificateEndDate": iso(certificate.generation_end),
+        "energyWh": certificate.energy_wh,
+        "claimedWh": certificate.claimed_wh,
+        "countryCode": certificate.country_id,
+        "source": certificate.source,
+        "reservationName": reservation.name,
+        "ledgerIndex": issue.index if issue else None,
+        "hash": issue.hash if issue else None,
+        "signature": issue.signature if issue else None,
+        "perDeviceCertificateLog": _per_device(certificate, contributions, developer),
+    }
+
+
+def _per_device(certificate, contributions, developer) -> list[dict]:
+    ours = [c for c in contributions if developer is None or c.device.organization_id == developer.pk]
+    others = [c for c in contributions if c not in ours]
+    rows = [_contribution_json(certificate, c) for c in ours]
+    if others:
+        row = _contribution_json(certificate, others[0])
+        row.update(
+            {
+                "id": 0,
+                "deviceId": 0,
+                "externalId": OTHER_DEVICES,
+                "timezone": None,
+                "reads": sum(c.reads for c in others),
+                "readvalue_watthour": sum(c.energy_wh for c in others),
+                "certificate_issuance_startdate": iso(min(c.start for c in others)),
+                "certificate_issuance_enddate": iso(max(c.end for c in others)),
+            }
+        )
+        rows.append(row)
+    return rows
+
+
+def _contribution_json(certificate, contribution) -> dict:
+    device = contribution.device
+    ongoing = certificate.source == "ongoing"
+    return {
+        "createdAt": iso(certificate.created_at),
+        "updatedAt": iso(certificate.created_at),
+        "id": contribution.pk,
+        "certificate_issuance_startdate": iso(contribution.start),
+        "certificate_issuance_enddate": iso(contribution.end),
+        "readvalue_watthour": contribution.energy_wh,
+        "reads": contribution.reads,
+        "status": "Succeeded",
+        "externalId": device.external_id,
+        "deviceId": device.pk,
+        "groupId": certificate.reservation_id,
+        "certificateTransactionUID": str(certificate.uid),
+        "ongoing_start_date": iso(certificate.window_start) if ongoing else None,
+        "ongoing_end_date": iso(certificate.window_end) if ongoing else None,
+        "timezone": device.timezone or (device.country.timezones[0] if device.country.timezones else "UTC"),
+    }
+
+
+CERTIFICATE_OUT = inline_serializer(
+    "CertificateLog",
+    {
+        "internalCertificateId": serializers.IntegerField(),
+        "generationStartTime": serializers.IntegerField(help_text="Unix seconds"),
+        "generationEndTime": serializers.IntegerField(help_text="Unix seconds"),
+        "owners": serializers.DictField(child=serializers.CharField()),
+        "metadata": serializers.DictField(),
+        "energyWh": serializers.IntegerField(),
+        "ledgerIndex": serializers.IntegerField(),
+        "hash": serializers.CharField(),
+        "signature": serializers.CharField(),
+        "perDeviceCertificateLog": serializers.ListField(child=serializers.DictField()),
+    },
+)
+FILTERS = [
+    OpenApiParameter("pageNumber", int),
+    OpenApiParameter("organizationId", int, description="One of your organizations (Developer: the developer view)"),
+    OpenApiParameter("country", str, description="Comma-separated alpha-3 codes"),
+    OpenApiParameter("fuelCode", str),
+    OpenApiParameter("offTaker", str),
+    OpenApiParameter("SDGBenefits", str),
+    OpenApiParameter("start_date", str, description="Generation from (ISO 8601)"),
+    OpenApiParameter("end_date", str, description="Generation until (ISO 8601)"),
+    OpenApiParameter("fromAmountread", int, description="At least this many Wh"),
+    OpenApiParameter("toAmountread", int, description="At most this many Wh"),
+]
+
+
+def _page(request, queryset, size: int):
+    page = page_from_query(request.query_params, default_limit=size)
+    total = queryset.count()
+    rows = list(queryset[page.offset : page.offset + page.limit]) if total > page.offset else []
+    return rows, page.number, math.ceil(total / page.limit), total
+
+
+class CertifiedLogOfDevicesView(APIView):
+    acl = acl(LOGS, "Read")
+
+    @extend_schema(
+        tags=["certificate-log"],
+        summary="Certificates of my reservations (buyer view) or of my devices (developer view)",
+        parameters=FILTERS,
+        responses={200: inline_serializer("CertificateLogPage", {"certificatelog": CERTIFICATE_OUT})},
+    )
+    def get(self, request):
+        certificates, developer = selectors.certificate_list(
+            user=request.user,
+            organization_id=request.query_params.get("organizationId"),
+            params=request.query_params,
+        )
+        rows, number, pages, total = _page(request, certificates, 10)
+        return Response(
+            {
+                "certificatelog": [certificate_json(c, developer=developer) for c in rows],
+                "currentpage": number if total else 0,
+                "totalPages": pages,
+                "totalCount": total,
+                "oldcertificatelog": False,
+            }
+        )
+
+
+class ReservationCertificatesView(APIView):
+    acl = acl(LOGS, "Read")
+
+    @extend_schema(
+        tags=["certificate-log"],
+        summary="Certificates of one reservation, by its groupUid (newest first)",
+        parameters=[OpenApiParameter("pageNumber", int)],
+        responses={200: inline_serializer("ReservationCertificatePage", {"certificatelog": CERTIFICATE_OUT})},
+    )
+    def get(self, request, group_uid: str):
+        reservation = selectors.reservation_by_uid(user=request.user, uid=group_uid)
+        # A developer sees the reservations holding its devices, other organizations' shares merged.
+        _certificates, developer = selectors.certificate_view(user=request.user)
+        rows, number, pages, total = _page(request, selectors.reservation_certificates(reservation=reservation), 20)
+        return Response(
+            {
+                "certificatelog": [certificate_json(c, developer=developer) for c in rows],
+                "totalItems": total,
+                "currentPage": number,
+                "totalPages": pages,
+            }
+        )
+
+
+class ClaimIn(serializers.Serializer):
+    certificateId = serializers.IntegerField(min_value=1)
+    amount = serializers.IntegerField(min_value=1, help_text="Wh")
+    beneficiary = Text(max_length=255)
+    location = Text(max_length=255)
+    countryCode = Text(max_length=3)
+    periodStartDate = serializers.DateTimeField()
+    periodEndDate = serializers.DateTimeField()
+    purpose = Text(max_length=500)
+
+
+class ClaimView(APIView):
+    acl = CLAIMERS
+
+    @extend_schema(
+        tags=["certificate-log"],
+        summary="Claim (retire) all or part of a certificate for a beneficiary",
+        request=ClaimIn,
+        responses={201: inline_serializer("ClaimMade", {"claim": serializers.DictField()})},
+    )
+    def post(self, request):
+        data = parse(ClaimIn, request.data)
+        certificate = selectors.certificate_get(user=request.user, certificate_id=data["certificateId"])
+        claim = services.claim_create(
+            acting_user=request.user,
+            certificate=certificate,
+            request=services.ClaimRequest(
+                amount_wh=data["amount"],
+                beneficiary=data["beneficiary"].strip(),
+                location=data["location"].strip(),
+                country_code=data["countryCode"],
+                period_start=data["periodStartDate"],
+                period_end=data["periodEndDate"],
+                purpose=data["purpose"].strip(),
+            ),
+        )
+        entry = claim.ledger_entry
+        return Response(
+            {
+                "success": True,
+                "claim": claim_json(claim, entry),
+                "certificateId": certificate.pk,
+                "unclaimedWh": claim.certificate.unclaimed_wh,
+                "ledgerEntry": _entry_json(entry),
+            },
+            status=201,
+        )
+
+
+def redemption_row(claim) -> dict:
+    certificate = claim.certificate
+    devices = [c.device for c in certificate.contributions.all()]
+    today = timezone.localdate()
+    return {
+        "compliance": "I-REC",
+        "certificateId": certificate.pk,
+        "reservationName": certificate.reservation.name,
+        "fuelCode": sorted({d.fuel_code_id for d in devices}),
+        "country": sorted({d.country.name for d in devices}),
+        "capacityRange": capacity_range(sum(d.capacity for d in devices)),
+        "offTakers": sorted({d.off_taker_id for d in devices if d.off_taker_id}),
+        "commissioningDateRange": sorted({commissioning_date_range(d.commissioning_date, today) for d in devices}),
+        "redemptionDate": iso(claim.created_at),
+        "certifiedEnergy": claim.amount_wh / 1_000_000,
+        "beneficiary": claim.beneficiary,
+        "beneficiary_address": claim.location,
+        "claimCoiuntryCode": claim.country_id,
+        "purpose": claim.purpose,
+        "periodStartDate": iso(claim.period_start),
+        "periodEndDate": iso(claim.period_end),
+    }
+
+
+class RedemptionReportView(APIView):
+    acl = acl(LOGS, "Read")
+
+    @extend_schema(
+        tags=["certificate-log"],
+        summary="The claims on my reservations' certificates (certifiedEnergy in MWh)",
+        responses={
+            200: inline_serializer(
+                "Redemption",
+                {
+                    "compliance": serializers.CharField(),
+                    "certificateId": serializers.IntegerField(),
+                    "redemptionDate": serializers.DateTimeField(),
+                    "certifiedEnergy": serializers.FloatField(help_text="MWh"),
+                    "beneficiary": serializers.CharField(),
+                    "beneficiary_address": serializers.CharField(),
+                    "claimCoiuntryCode": serializers.CharField(),
+                    "purpose": serializers.CharField(),
+                },
+                many=True,
+            )
+        },
+    )
+    def get(self, request):
+        return Response([redemption_row(claim) for claim in selectors.claims_of(user=request.user)])
+
+
+EXPORT_COLUMNS = [
+    "externalId",
+    "reservation_name",
+    "certificate_issuance_startdate",
+    "certificate_issuance_enddate",
+    "readvalue_watthour",
+    "certificateTransactionUID",
+    "blockchainCertificateId",
+    "internalCertificateId",
+    "ledgerIndex",
+]
+
+
+def export_csv(reservation, developer=None) -> str:
+    """Every device's contributions to the reservation's certificates, oldest first (in a
+    developer's view, its own devices' only)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for certificate in selectors.reservation_certificates(reservation=reservation).order_by("id"):
+        entry = selectors.issue_entry(certificate)
+        for contribution in certificate.contributions.all():
+            if developer is not None and contribution.device.organization_id != developer.pk:
+                continue
+            writer.writerow(
+                [
+                    contribution.device.external_id,
+                    reservation.name,
+                    iso(contribution.start),
+                    iso(contribution.end),
+                    contribution.energy_wh,
+                    certificate.uid,
+                    "",
+                    certificate.pk,
+                    entry.index if entry else "",
+                ]
+            )
+    return out.getvalue()
+
+
+class ExportPerDeviceView(APIView):
+    acl = acl(LOGS, "Read")
+
+    @extend_schema(
+        tags=["certificate-log"],
+        summary="CSV of every device's contributions to a reservation's certificates",
+        responses={(200, "text/csv"): str},
+    )
+    def get(self, request, group_uid: str):
+        reservation = selectors.reservation_by_uid(user=request.user, uid=group_uid)
+        _certificates, developer = selectors.certificate_view(user=request.user)
+        content = export_csv(reservation, developer)
+        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+        name = f"{reservation.name} {timezone.localdate().isoformat()}.csv".replace('"', "")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+def _entry_json(entry) -> dict:
+    return {
+        "index": entry.index,
+        "kind": entry.kind,
+        "certificateId": entry.certificate_id,
+        "payload": entry.payload,
+        "createdAt": ledger.moment(entry.created_at),
+        "previousHash": entry.previous_hash,
+        "hash": entry.hash,
+        "signature": entry.signature,
+        "keyId": entry.key_id,
+    }
+
+
+class PublicKeyView(APIView):
+    acl = PUBLIC
+    authentication_classes = []
+
+    @extend_schema(
+        tags=["ledger"],
+        summary="The issuer's Ed25519 public key (verify entries offline)",
+        responses={
+            200: inline_serializer(
+                "LedgerPublicKey",
+                {
+                    "algorithm": serializers.CharField(),
+                    "keyId": serializers.CharField(),
+                    "publicKey": serializers.CharField(help_text="Raw 32 bytes, base64"),
+                    "publicKeyPem": serializers.CharField(),
+                    "hashing": serializers.CharField(),
+                },
+            )
+        },
+    )
+    def get(self, request):
+        return Response(
+            {
+                "algorithm": "Ed25519",
+                "keyId": ledger.key_id(),
+                "publicKey": base64.b64encode(ledger.public_key_raw()).decode(),
+                "publicKeyPem": ledger.public_key_pem(),
+                "hashing": "hash = SHA-256 of the canonical JSON (sorted keys, no spaces, UTF-8) of "
+                "{index, kind, certificateId, payload, createdAt, previousHash}; signature = Ed25519 over the "
+                "32 hash bytes; the first entry's previousHash is 64 zeros.",
+            }
+        )
+
+
+class LedgerEntriesView(APIView):
+    """The ledger itself, in order, for anyone who wants to check the whole chain."""
+
+    acl = PUBLIC
+    authentication_classes = []
+
+    @extend_schema(
+        tags=["ledger"],
+        summary="Ledger entries from fromIndex (at most limit, default 100, max 1000)",
+        parameters=[OpenApiParameter("fromIndex", int), OpenApiParameter("limit", int)],
+        responses={200: inline_serializer("LedgerEntries", {"entries": serializers.ListField()})},
+    )
+    def get(self, request):
+        page = page_from_query(request.query_params, default_limit=100)
+        start = request.query_params.get("fromIndex", "0")
+        start = int(start) if start.isdigit() else 0
+        entries = LedgerEntry.objects.filter(index__gte=start).order_by("index")[: page.limit]
+        return Response({"entries": [_entry_json(entry) for entry in entries]})
+
+
+def proof_problems(certificate, proof) -> list[str]:
+    """Why a certificate does not verify, in words (empty when it does): a bad entry, no entry
+    at all, or a claimed volume that its claims do not add up to."""
+    problems = [f"entry #{check['entry'].index}: {check['problem']}" for check in proof["entries"] if check["problem"]]
+    if not proof["entries"]:
+        problems.append("no ledger entry records this certificate")
+    claimed = sum(claim.amount_wh for claim in certificate.claims.all())
+    if claimed != certificate.claimed_wh:
+        problems.append(
+            f"its claimed volume ({certificate.claimed_wh} Wh) is not what its claims add up to ({claimed} Wh)"
+        )
+    return problems
+
+
+class VerifyView(APIView):
+    acl = PUBLIC
+    authentication_classes = []
+
+    @extend_schema(
+        tags=["ledger"],
+        summary="Verify one certificate against the signed ledger",
+        responses={200: inline_serializer("CertificateProof", {"valid": serializers.BooleanField()})},
+    )
+    def get(self, request, certificate_id: int):
+        certificate = selectors.certificate_public(certificate_id=certificate_id)
+        proof = ledger.certificate_verify(certificate)
+        return Response(
+            {
+                "valid": proof["valid"],
+                "problems": proof_problems(certificate, proof),
+                "keyId": proof["keyId"],
+                "certificate": {
+                    "internalCertificateId": certificate.pk,
+                    "certificateTransactionUID": str(certificate.uid),
+                    "buyerReservationId": str(certificate.reservation.uid),
+                    "owner": ledger.account_of(certificate.owner_id),
+                    "countryCode": certificate.country_id,
+                    "energyWh": certificate.energy_wh,
+                    "claimedWh": certificate.claimed_wh,
+                    "generationStart": iso(certificate.generation_start),
+                    "generationEnd": iso(certificate.generation_end),
+                },
+                "entries": [
+                    {**_entry_json(check["entry"]), "valid": check["valid"], "problem": check["problem"]}
+                    for check in proof["entries"]
+                ],
+            }
+        )
+
+
+class IssueNowView(APIView):
+    """The admin's trigger of an issuance run (the schedule runs it every minute anyway)."""
+
+    acl = only(Role.ADMIN)
+
+    @extend_schema(
+        tags=["drec-issuer"],
+        summary="Issue every due certificate now (super admin)",
+        request=None,
+        responses={200: inline_serializer("IssuanceRun", {"issued": serializers.IntegerField()})},
+    )
+    def post(self, request):
+        return Response({"success": True, "issued": services.certificates_issue_due()})

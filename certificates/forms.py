@@ -1,0 +1,88 @@
+"""Portal forms of certificates. Field names are the API's keys; the rules are in
+certificates.services."""
+
+from datetime import date, timedelta
+
+from django import forms
+
+from devices.forms import _choices
+from devices.models import OffTaker, SdgBenefit
+from devices.selectors import country_list
+
+
+class CertificateFilterForm(forms.Form):
+    """ "Select Fields To Filter Certificates" (ui.md §4.4)."""
+
+    type = forms.ChoiceField(
+        label="Select type for get certificate",
+        choices=[("Buyer", "Buyer"), ("Developer", "Developer")],
+        required=False,
+        initial="Buyer",
+        widget=forms.RadioSelect,
+    )
+    organizationId = forms.ChoiceField(label="Organization", required=False)
+    country = forms.ChoiceField(label="Country", required=False)
+    offTaker = forms.MultipleChoiceField(label="Off Taker", required=False)
+    SDGBenefits = forms.MultipleChoiceField(label="SDG Benefits", required=False)
+    start_date = forms.DateField(label="Generated from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label="Generated until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, organizations=None, with_type: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not with_type:
+            del self.fields["type"]
+        if organizations is None:
+            del self.fields["organizationId"]
+        else:
+            self.fields["organizationId"].choices = [("", "All"), *((str(o.id), o.name) for o in organizations)]
+        self.fields["country"].choices = [("", "All"), *((c.alpha3, c.name) for c in country_list())]
+        self.fields["offTaker"].choices = _choices(OffTaker)
+        self.fields["SDGBenefits"].choices = _choices(SdgBenefit)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start_date") and data.get("end_date") and data["start_date"] > data["end_date"]:
+            self.add_error("end_date", "The end date must not be before the start date.")
+        return data
+
+    def api_params(self) -> dict[str, str]:
+        params = {}
+        for key, value in self.cleaned_data.items():
+            if value in (None, "", []) or key in ("type", "organizationId"):
+                continue
+            params[key] = ",".join(value) if isinstance(value, list) else str(value)
+        if end := self.cleaned_data.get("end_date"):
+            # Generation periods end at an exclusive instant: a day's certificate ends at the
+            # next midnight, which "generated until that day" must include.
+            params["end_date"] = (end + timedelta(days=1)).isoformat() if end < date.max else f"{end}T23:59:59.999999"
+        return params
+
+
+class ClaimForm(forms.Form):
+    """ "Add Claim": retire all or part of a certificate."""
+
+    amount = forms.IntegerField(label="Amount (Wh)", min_value=1)
+    beneficiary = forms.CharField(label="Beneficiary", max_length=255)
+    location = forms.CharField(label="Location", max_length=255)
+    countryCode = forms.ChoiceField(label="Country")
+    periodStartDate = forms.DateField(label="Period start", widget=forms.DateInput(attrs={"type": "date"}))
+    periodEndDate = forms.DateField(label="Period end", widget=forms.DateInput(attrs={"type": "date"}))
+    purpose = forms.CharField(label="Purpose", max_length=500, initial="GHG accounting")
+
+    def __init__(self, *args, unclaimed_wh: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["countryCode"].choices = [("", "Select country"), *((c.alpha3, c.name) for c in country_list())]
+        self.fields["amount"].max_value = unclaimed_wh
+        self.fields["amount"].widget.attrs["max"] = unclaimed_wh
+        self.fields["amount"].help_text = f"At most {unclaimed_wh} Wh are unclaimed."
+        self.fields["amount"].initial = unclaimed_wh
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("periodStartDate")
+            and data.get("periodEndDate")
+            and data["periodStartDate"] > data["periodEndDate"]
+        ):
+            self.add_error("periodEndDate", "The period end must not be before its start.")
+        return data

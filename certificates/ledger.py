@@ -1,0 +1,291 @@
+"""The ledger: an append-only chain of entries (issue, claim, transfer), each holding the
+hash of the previous one and its own hash over a canonical serialisation, signed with the
+platform's Ed25519 issuer key. Anyone with the public key can check a certificate, or the
+whole chain, offline (``manage.py verify_ledger``).
+
+The key comes from ``DREC_LEDGER_PRIVATE_KEY`` (PEM), else from the file
+``DREC_LEDGER_KEY_FILE``, which is created (mode 0600) on first use. Keep a backup of it: a
+lost key cannot sign again, a leaked one can forge entries.
+"""
+
+import base64
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from certificates.models import Certificate, Claim, EntryKind, LedgerEntry
+
+GENESIS_HASH = "0" * 64
+LEDGER_LOCK = 0x0D4EC1ED  # the advisory lock serialising appends
+
+
+def canonical(value) -> bytes:
+    """The one serialisation that is hashed: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def moment(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# --- The issuer key --------------------------------------------------------------------------
+
+
+@cache
+def issuer_key() -> Ed25519PrivateKey:
+    pem = settings.DREC_LEDGER_PRIVATE_KEY
+    if pem:
+        key = serialization.load_pem_private_key(pem.encode(), password=None)
+    else:
+        path = Path(settings.DREC_LEDGER_KEY_FILE).expanduser()
+        if not path.exists():
+            _key_file_create(path)
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("The ledger issuer key must be an Ed25519 private key.")
+    return key
+
+
+def _key_file_create(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    # Created with 0600 from the start; O_EXCL: two processes starting together keep one key.
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(pem)
+
+
+def public_key() -> Ed25519PublicKey:
+    return issuer_key().public_key()
+
+
+def public_key_raw(key: Ed25519PublicKey | None = None) -> bytes:
+    return (key or public_key()).public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def public_key_pem() -> str:
+    return (
+        public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    )
+
+
+def key_id(key: Ed25519PublicKey | None = None) -> str:
+    """A short name of a public key: the first 16 hex digits of its SHA-256."""
+    return hashlib.sha256(public_key_raw(key)).hexdigest()[:16]
+
+
+# --- Entries ---------------------------------------------------------------------------------
+
+
+def entry_body(*, index: int, kind: str, certificate_id: int, payload: dict, created_at: str, previous_hash: str):
+    """What an entry's hash covers."""
+    return {
+        "index": index,
+        "kind": kind,
+        "certificateId": certificate_id,
+        "payload": payload,
+        "createdAt": created_at,
+        "previousHash": previous_hash,
+    }
+
+
+def entry_hash(body: dict) -> str:
+    return hashlib.sha256(canonical(body)).hexdigest()
+
+
+def _body_of(entry: LedgerEntry) -> dict:
+    return entry_body(
+        index=entry.index,
+        kind=entry.kind,
+        certificate_id=entry.certificate_id,
+        payload=entry.payload,
+        created_at=moment(entry.created_at),
+        previous_hash=entry.previous_hash,
+    )
+
+
+def contributions_digest(rows) -> str:
+    """SHA-256 over per-device contributions: (device uid, start, end, Wh, reads), by device."""
+    return hashlib.sha256(
+        canonical([[str(uid), moment(start), moment(end), wh, reads] for uid, start, end, wh, reads in rows])
+    ).hexdigest()
+
+
+def stored_contributions(certificate: Certificate) -> list[tuple]:
+    return list(
+        certificate.contributions.order_by("device_id").values_list("device__uid", "start", "end", "energy_wh", "reads")
+    )
+
+
+def issue_payload(certificate: Certificate, contributions: list[tuple] | None = None) -> dict:
+    """What an issue entry records; ``contributions`` as ``stored_contributions`` gives them
+    (read from the database when not given)."""
+    rows = stored_contributions(certificate) if contributions is None else contributions
+    return {
+        "certificateTransactionUID": str(certificate.uid),
+        "buyerReservationId": str(certificate.reservation.uid),
+        "owner": account_of(certificate.owner_id),
+        "country": certificate.country_id,
+        "source": certificate.source,
+        "energyWh": certificate.energy_wh,
+        "generationStart": moment(certificate.generation_start),
+        "generationEnd": moment(certificate.generation_end),
+        "contributions": contributions_digest(rows),
+    }
+
+
+def claim_payload(claim: Claim) -> dict:
+    return {
+        "claimId": claim.pk,
+        "amountWh": claim.amount_wh,
+        "claimer": account_of(claim.certificate.owner_id),
+        "beneficiary": claim.beneficiary,
+        "location": claim.location,
+        "countryCode": claim.country_id,
+        "periodStartDate": moment(claim.period_start),
+        "periodEndDate": moment(claim.period_end),
+        "purpose": claim.purpose,
+    }
+
+
+def account_of(organization_id: int) -> str:
+    """The registry account of an organization (the original's owner "address")."""
+    return f"drec:org:{organization_id}"
+
+
+def append(*, kind: str, certificate: Certificate, payload: dict, claim: Claim | None = None) -> LedgerEntry:
+    """Append a signed entry; call inside the transaction that makes what it records."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LEDGER_LOCK])
+    last = LedgerEntry.objects.order_by("-index").only("index", "hash").first()
+    index = last.index + 1 if last else 0
+    previous_hash = last.hash if last else GENESIS_HASH
+    created_at = timezone.now()
+    body = entry_body(
+        index=index,
+        kind=kind,
+        certificate_id=certificate.pk,
+        payload=payload,
+        created_at=moment(created_at),
+        previous_hash=previous_hash,
+    )
+    digest = entry_hash(body)
+    signature = base64.b64encode(issuer_key().sign(bytes.fromhex(digest))).decode()
+    return LedgerEntry.objects.create(
+        index=index,
+        kind=kind,
+        certificate=certificate,
+        claim=claim,
+        payload=payload,
+        created_at=created_at,
+        previous_hash=previous_hash,
+        hash=digest,
+        signature=signature,
+        key_id=key_id(),
+    )
+
+
+# --- Verification ----------------------------------------------------------------------------
+
+
+@dataclass
+class Finding:
+    entry: LedgerEntry
+    reason: str
+
+    def __str__(self) -> str:
+        return (
+            f"entry #{self.entry.index} ({self.entry.kind} of certificate {self.entry.certificate_id}): {self.reason}"
+        )
+
+
+def entry_problem(entry: LedgerEntry, previous: LedgerEntry | None, key: Ed25519PublicKey) -> str | None:
+    """Why ``entry`` is not a valid successor of ``previous`` (None: it is)."""
+    expected_index = previous.index + 1 if previous else 0
+    if entry.index != expected_index:
+        return f"index {entry.index} where {expected_index} was expected (an entry is missing)"
+    if entry.previous_hash != (previous.hash if previous else GENESIS_HASH):
+        return "it does not chain to the previous entry's hash"
+    if entry_hash(_body_of(entry)) != entry.hash:
+        return "its content does not match its hash (it was altered)"
+    try:
+        key.verify(base64.b64decode(entry.signature), bytes.fromhex(entry.hash))
+    except (InvalidSignature, ValueError):
+        return "its signature is not the issuer's"
+    return record_problem(entry)
+
+
+def record_problem(entry: LedgerEntry) -> str | None:
+    """Whether the certificate or claim in the database still says what the entry recorded."""
+    if entry.kind == EntryKind.ISSUE:
+        recorded = issue_payload(Certificate.objects.select_related("reservation").get(pk=entry.certificate_id))
+        changed = sorted(key for key in entry.payload if recorded.get(key) != entry.payload[key])
+        if changed:
+            return f"the certificate no longer matches it ({', '.join(changed)} changed)"
+    elif entry.kind == EntryKind.CLAIM and entry.claim_id is not None:
+        recorded = claim_payload(Claim.objects.select_related("certificate").get(pk=entry.claim_id))
+        changed = sorted(key for key in entry.payload if recorded.get(key) != entry.payload[key])
+        if changed:
+            return f"the claim no longer matches it ({', '.join(changed)} changed)"
+    return None
+
+
+def chain_verify(entries=None, key: Ed25519PublicKey | None = None) -> tuple[int, Finding | None]:
+    """Check the whole chain in order; (entries checked, the first bad one or None). For the
+    whole table, also that every certificate and claim is on it (a chain cut at its end is
+    still a valid chain: the first missing entry is then the bad one)."""
+    key = key or public_key()
+    whole = entries is None
+    entries = LedgerEntry.objects.order_by("index").iterator(chunk_size=500) if whole else entries
+    previous, count = None, 0
+    for entry in entries:
+        problem = entry_problem(entry, previous, key)
+        if problem:
+            return count, Finding(entry, problem)
+        previous, count = entry, count + 1
+    return count, _unrecorded(count) if whole else None
+
+
+def _unrecorded(next_index: int) -> Finding | None:
+    """A certificate without its issue entry or a claim without its entry (each is written in
+    the transaction of its entry): named as the entry expected next, which is missing."""
+    certificate = Certificate.objects.exclude(ledger_entries__kind=EntryKind.ISSUE).order_by("pk").first()
+    if certificate is not None:
+        missing = LedgerEntry(index=next_index, kind=EntryKind.ISSUE, certificate_id=certificate.pk)
+        return Finding(missing, "it is missing: the certificate has no issue entry (the ledger was cut)")
+    claim = Claim.objects.filter(ledger_entry__isnull=True).order_by("pk").first()
+    if claim is not None:
+        missing = LedgerEntry(index=next_index, kind=EntryKind.CLAIM, certificate_id=claim.certificate_id)
+        return Finding(missing, f"it is missing: claim {claim.pk} has no entry (the ledger was cut)")
+    return None
+
+
+def certificate_verify(certificate: Certificate) -> dict:
+    """The proof of one certificate: its entries, each checked against its predecessor and
+    the key, and whether the certificate still says what its issue entry recorded."""
+    key = public_key()
+    checks = []
+    for entry in certificate.ledger_entries.order_by("index"):
+        previous = LedgerEntry.objects.filter(index=entry.index - 1).first() if entry.index else None
+        problem = entry_problem(entry, previous, key)
+        checks.append({"entry": entry, "valid": problem is None, "problem": problem})
+    claimed = sum(c.amount_wh for c in certificate.claims.all())
+    valid = bool(checks) and all(check["valid"] for check in checks) and claimed == certificate.claimed_wh
+    return {"valid": valid, "entries": checks, "keyId": key_id(key)}

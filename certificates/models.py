@@ -1,0 +1,189 @@
+"""Certificates, what they were issued from, their claims, and the signed ledger.
+
+A certificate is issued to a reservation's buyer for the energy of its devices' reads: one
+per (reservation, window of its frequency, country) for ongoing reads, one per History read.
+Each device's share is a ``Contribution`` covering a span of its reads. Exactly once is kept
+by the database (migration 0002 for what the ORM cannot say):
+- the ongoing contributions of one membership (a device in a reservation) form one chain of
+  spans, each starting at or after the previous one's end, so no read is in two of them;
+- a History read is in at most one contribution (unique);
+- the coverages of a device's memberships never overlap (reservations migration 0002), so
+  two reservations never certify the same read.
+Energy is integer Wh; certificates carry whole units of ``DREC_CERTIFICATE_UNIT_WH``; what a
+window's reads hold beyond whole units is carried to the next certificate (``Carry``).
+"""
+
+import uuid
+
+from django.db import models
+from django.db.models import Case, F, Q, When
+
+
+class Source(models.TextChoices):
+    ONGOING = "ongoing"
+    HISTORY = "history"
+
+
+class Certificate(models.Model):
+    id = models.BigAutoField(primary_key=True, help_text="internalCertificateId")
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="certificateTransactionUID")
+    reservation = models.ForeignKey("reservations.Reservation", on_delete=models.PROTECT, related_name="certificates")
+    owner = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="certificates", help_text="The buyer"
+    )
+    country = models.ForeignKey("devices.Country", on_delete=models.PROTECT, db_column="country_code")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    energy_wh = models.BigIntegerField(help_text="Issued volume, Wh (whole units)")
+    claimed_wh = models.BigIntegerField(default=0)
+    generation_start = models.DateTimeField()
+    generation_end = models.DateTimeField()
+    window_start = models.DateTimeField(null=True, blank=True, help_text="The first window it covers (ongoing)")
+    window_end = models.DateTimeField(null=True, blank=True, help_text="The end of the last window it covers")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(energy_wh__gt=0), name="certificate_energy_positive"),
+            models.CheckConstraint(
+                condition=Q(claimed_wh__gte=0) & Q(claimed_wh__lte=F("energy_wh")), name="claimed_within_energy"
+            ),
+            models.CheckConstraint(
+                condition=Q(generation_start__lt=F("generation_end")), name="certificate_period_valid"
+            ),
+            models.CheckConstraint(condition=Q(source__in=Source.values), name="certificate_source_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Certificate {self.pk}: {self.energy_wh} Wh"
+
+    @property
+    def unclaimed_wh(self) -> int:
+        return self.energy_wh - self.claimed_wh
+
+
+class Contribution(models.Model):
+    """A device's share of a certificate (the original's "per device certificate log"): the
+    energy of its reads in ``[start, end)``."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="contributions")
+    membership = models.ForeignKey(
+        "reservations.ReservationDevice", on_delete=models.PROTECT, related_name="contributions"
+    )
+    device = models.ForeignKey("devices.Device", on_delete=models.PROTECT, related_name="contributions")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    energy_wh = models.BigIntegerField()
+    reads = models.PositiveIntegerField(help_text="How many reads")
+    history_read = models.OneToOneField(
+        "reads.MeterRead", on_delete=models.PROTECT, null=True, blank=True, related_name="contribution"
+    )
+    previous_end = models.DateTimeField(
+        null=True, blank=True, help_text="Ongoing: the end of the membership's previous contribution"
+    )
+    ongoing_end = models.GeneratedField(
+        expression=Case(When(history_read__isnull=True, then=F("end"))),
+        output_field=models.DateTimeField(null=True),
+        db_persist=True,
+    )
+
+    class Meta:
+        ordering = ["certificate", "device"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="contribution_period_valid"),
+            models.CheckConstraint(condition=Q(energy_wh__gte=0), name="contribution_energy_not_negative"),
+            models.CheckConstraint(
+                condition=Q(previous_end__isnull=True) | Q(previous_end__lte=F("start")),
+                name="contribution_after_previous",
+            ),
+            models.CheckConstraint(
+                condition=Q(history_read__isnull=True) | Q(previous_end__isnull=True), name="history_is_not_chained"
+            ),
+            models.UniqueConstraint(fields=["certificate", "device"], name="one_contribution_per_device"),
+            # The chain of ongoing contributions per membership (the foreign key is in 0002).
+            models.UniqueConstraint(fields=["membership", "ongoing_end"], name="ongoing_contribution_ends"),
+            models.UniqueConstraint(fields=["membership", "previous_end"], name="one_successor_per_contribution"),
+            models.UniqueConstraint(
+                fields=["membership"],
+                condition=Q(previous_end__isnull=True, history_read__isnull=True),
+                name="one_chain_start_per_membership",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}: {self.energy_wh} Wh in certificate {self.certificate_id}"
+
+
+class Carry(models.Model):
+    """Energy of consumed reads beyond the whole units issued so far, per reservation and
+    country: it is added to the next certificate's volume."""
+
+    reservation = models.ForeignKey("reservations.Reservation", on_delete=models.CASCADE, related_name="carries")
+    country = models.ForeignKey("devices.Country", on_delete=models.PROTECT, db_column="country_code")
+    carry_wh = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["reservation", "country"], name="one_carry_per_country"),
+            models.CheckConstraint(condition=Q(carry_wh__gte=0), name="carry_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carry_wh} Wh carried for {self.country_id} in reservation {self.reservation_id}"
+
+
+class Claim(models.Model):
+    """A retirement of (part of) a certificate for a beneficiary."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="claims")
+    amount_wh = models.BigIntegerField()
+    beneficiary = models.CharField(max_length=255)
+    location = models.CharField(max_length=255)
+    country = models.ForeignKey("devices.Country", on_delete=models.PROTECT, db_column="country_code")
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    purpose = models.CharField(max_length=500)
+    claimed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="claims")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_wh__gt=0), name="claim_amount_positive"),
+            models.CheckConstraint(condition=Q(period_start__lte=F("period_end")), name="claim_period_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Claim of {self.amount_wh} Wh on certificate {self.certificate_id}"
+
+
+class EntryKind(models.TextChoices):
+    ISSUE = "issue"
+    CLAIM = "claim"
+    TRANSFER = "transfer"
+
+
+class LedgerEntry(models.Model):
+    """An append-only, hash-chained, signed record (certificates.ledger)."""
+
+    index = models.BigIntegerField(unique=True, help_text="0, 1, 2, … without gaps")
+    kind = models.CharField(max_length=10, choices=EntryKind.choices)
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="ledger_entries")
+    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entry")
+    payload = models.JSONField()
+    created_at = models.DateTimeField()
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+    signature = models.CharField(max_length=128, help_text="Ed25519 over the hash, base64")
+    key_id = models.CharField(max_length=64, help_text="Which issuer key signed it")
+
+    class Meta:
+        ordering = ["index"]
+        verbose_name_plural = "ledger entries"
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=EntryKind.values), name="ledger_kind_valid"),
+            models.CheckConstraint(condition=Q(index__gte=0), name="ledger_index_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.index} {self.kind} {self.certificate_id}"

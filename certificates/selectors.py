@@ -1,0 +1,202 @@
+"""Reads of certificates: who sees which (buyers their reservations', developers those their
+devices contributed to, api users their tenant's), filters, claims and the redemption report."""
+
+import uuid
+from datetime import UTC, datetime
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from accounts.models import Role, User
+from certificates.models import Certificate, Claim, Contribution, EntryKind, LedgerEntry
+from devices.services import sdg_codes
+from drec.errors import InvalidInput, NotFound
+from organizations.models import Organization, OrganizationType
+from organizations.selectors import organization_get
+from reservations.models import Reservation
+from reservations.selectors import reservation_list
+
+DEVELOPER_ROLES = (Role.ORGANIZATION_ADMIN, Role.DEVICE_OWNER, Role.USER)
+BUYER_ROLES = (Role.BUYER, Role.SUB_BUYER)
+
+
+def _with_details(certificates: QuerySet[Certificate]) -> QuerySet[Certificate]:
+    contributions = Contribution.objects.select_related("device__organization", "device__country").order_by(
+        "device__external_id", "device_id"
+    )
+    entries = LedgerEntry.objects.order_by("index").select_related("claim")
+    return certificates.select_related("reservation__organization", "owner", "country").prefetch_related(
+        Prefetch("contributions", queryset=contributions),
+        Prefetch("ledger_entries", queryset=entries),
+        Prefetch("claims", queryset=Claim.objects.select_related("country").order_by("created_at", "id")),
+    )
+
+
+def certificate_view(*, user: User, organization_id=None) -> tuple[QuerySet[Certificate], Organization | None]:
+    """The certificates the caller may see, and the Developer organization whose devices'
+    view it is (None for the buyer's view).
+
+    Buyers: their organization's reservations'. Developers: those their organization's
+    devices contributed to. Api users: their Buyer organizations' reservations', or with
+    ``organizationId`` one of their organizations' (a Developer one: the developer view).
+    The super admin: all, or one organization's the same way."""
+    organization = None
+    if organization_id not in (None, ""):
+        try:
+            organization = organization_get(user=user, organization_id=int(organization_id))
+        except (TypeError, ValueError):
+            raise InvalidInput(
+                "organizationId must be a whole number.", errors={"organizationId": ["Not a number."]}
+            ) from None
+    elif user.role not in (Role.ADMIN, Role.API_USER):
+        organization = user.organization
+    certificates = Certificate.objects.all()
+    if organization is None:
+        if user.role == Role.API_USER:
+            certificates = certificates.filter(reservation__organization__api_user=user.api_user)
+        elif user.role != Role.ADMIN:
+            certificates = certificates.none()
+        return certificates, None
+    if organization.organization_type == OrganizationType.DEVELOPER:
+        ours = Contribution.objects.filter(certificate=OuterRef("pk"), device__organization=organization)
+        return certificates.filter(Exists(ours)), organization
+    if organization.organization_type == OrganizationType.BUYER:
+        return certificates.filter(reservation__organization=organization), None
+    return certificates.none(), None
+
+
+def certificate_filter(certificates: QuerySet[Certificate], params) -> QuerySet[Certificate]:
+    """The original's filters, ANDed: ``country`` (alpha-3, comma list), ``fuelCode``,
+    ``offTaker``, ``SDGBenefits`` (a contributing device has one), ``start_date``/``end_date``
+    (generation within), ``fromAmountread``/``toAmountread`` (Wh issued)."""
+    if countries := _comma_list(params.get("country")):
+        certificates = certificates.filter(country_id__in=[code.upper() for code in countries])
+    contribution = Contribution.objects.filter(certificate=OuterRef("pk"))
+    if fuel := _comma_list(params.get("fuelCode")):
+        certificates = certificates.filter(Exists(contribution.filter(device__fuel_code_id__in=fuel)))
+    if off_takers := _comma_list(params.get("offTaker")):
+        certificates = certificates.filter(Exists(contribution.filter(device__off_taker_id__in=off_takers)))
+    if sdg := _comma_list(params.get("SDGBenefits") or params.get("sdgbenefit")):
+        problems: dict = {}
+        codes = sdg_codes(sdg, problems)
+        if problems:
+            raise InvalidInput(problems["SDGBenefits"][0], errors={"SDGBenefits": problems["SDGBenefits"]})
+        certificates = certificates.filter(Exists(contribution.filter(device__sdg_benefits__in=codes)))
+    start, end = _moment(params, "start_date"), _moment(params, "end_date")
+    if start and end and start >= end:
+        raise InvalidInput("end_date must be after start_date.", errors={"end_date": ["Not after start_date."]})
+    if start:
+        certificates = certificates.filter(generation_start__gte=start)
+    if end:
+        certificates = certificates.filter(generation_end__lte=end)
+    for name, lookup in (("fromAmountread", "energy_wh__gte"), ("toAmountread", "energy_wh__lte")):
+        value = str(params.get(name) or "").strip()
+        if value:
+            if not value.isdigit():
+                raise InvalidInput(f"{name} must be a whole number of Wh.", errors={name: ["Not a number."]})
+            certificates = certificates.filter(**{lookup: int(value)})
+    return certificates
+
+
+def certificate_list(*, user: User, organization_id=None, params=None) -> tuple[QuerySet[Certificate], Organization]:
+    certificates, developer = certificate_view(user=user, organization_id=organization_id)
+    certificates = certificate_filter(certificates, params or {})
+    return _with_details(certificates).order_by("-id"), developer
+
+
+def certificate_get(*, user: User, certificate_id) -> Certificate:
+    """A certificate the caller may see (by its internalCertificateId)."""
+    certificates, _developer = certificate_view(user=user)
+    certificate = _with_details(certificates).filter(pk=_int(certificate_id)).first()
+    if certificate is None:
+        raise NotFound(f"No certificate found with id {certificate_id}")
+    return certificate
+
+
+def certificate_public(*, certificate_id) -> Certificate:
+    """Any certificate, for the public verification (what the ledger holds is public)."""
+    certificate = _with_details(Certificate.objects.all()).filter(pk=_int(certificate_id)).first()
+    if certificate is None:
+        raise NotFound(f"No certificate found with id {certificate_id}")
+    return certificate
+
+
+def reservation_by_uid(*, user: User, uid) -> Reservation:
+    """A reservation the caller may see, by its public UUID (``groupUid``)."""
+    try:
+        key = uuid.UUID(str(uid))
+    except ValueError:
+        raise InvalidInput(
+            "Please add a valid reservation UID (groupUid): a UUID.", errors={"groupUid": ["Not a UUID."]}
+        ) from None
+    reservation = reservation_list(user=user).filter(uid=key).first()
+    if reservation is None:
+        raise NotFound(f"No reservation found with uid {uid}")
+    return reservation
+
+
+def reservation_certificates(*, reservation: Reservation) -> QuerySet[Certificate]:
+    return _with_details(reservation.certificates.all()).order_by("-id")
+
+
+def claims_of(*, user: User) -> QuerySet[Claim]:
+    """The claims on the certificates of the caller's reservations (the redemption report)."""
+    certificates, developer = certificate_view(user=user)
+    if developer is not None:
+        return Claim.objects.none()
+    return (
+        Claim.objects.filter(certificate__in=certificates)
+        .select_related("certificate__reservation", "country", "certificate__owner")
+        .prefetch_related(
+            Prefetch(
+                "certificate__contributions",
+                queryset=Contribution.objects.select_related("device__country", "device__fuel_code"),
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def issued_per_month(certificates: QuerySet[Certificate]) -> list[dict]:
+    """Energy certified per month of generation end (the certificates chart)."""
+    return list(
+        certificates.order_by()
+        .annotate(month=TruncMonth("generation_end"))
+        .values("month")
+        .annotate(energy_wh=Sum("energy_wh"))
+        .order_by("month")
+    )
+
+
+def issue_entry(certificate: Certificate) -> LedgerEntry | None:
+    return next((entry for entry in certificate.ledger_entries.all() if entry.kind == EntryKind.ISSUE), None)
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound(f"No certificate found with id {value}") from None
+
+
+def _comma_list(value) -> list[str]:
+    if isinstance(value, list):
+        return [str(item).strip() for item in value if str(item).strip()]
+    return [item.strip() for item in str(value or "").split(",") if item.strip()]
+
+
+def _moment(params, name: str) -> datetime | None:
+    value = str(params.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        moment = parse_datetime(value)
+        if moment is None and (day := parse_date(value)) is not None:
+            moment = datetime(day.year, day.month, day.day)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise InvalidInput(f"{name} must be a date (ISO 8601).", errors={name: ["Not a date."]})
+    return moment if moment.tzinfo else timezone.make_aware(moment, UTC)

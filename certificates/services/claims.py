@@ -1,0 +1,64 @@
+"""Claims: a buyer (or its api user) retires all or part of a certificate for a
+beneficiary; the claim is recorded on the ledger, and claimed volume cannot be claimed again."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+
+from certificates import ledger
+from certificates.models import Certificate, Claim, EntryKind
+from devices.models import Country
+from drec.errors import Conflict, InvalidInput
+
+
+@dataclass
+class ClaimRequest:
+    amount_wh: int
+    beneficiary: str
+    location: str
+    country_code: str
+    period_start: datetime
+    period_end: datetime
+    purpose: str
+
+
+@transaction.atomic
+def claim_create(*, acting_user, certificate: Certificate, request: ClaimRequest) -> Claim:
+    """Retire ``amount_wh`` of the certificate for a beneficiary (never more than what is
+    unclaimed), recorded on the ledger."""
+    certificate = Certificate.objects.select_for_update().select_related("reservation").get(pk=certificate.pk)
+    if request.amount_wh <= 0:
+        raise InvalidInput("amount must be a whole number of Wh above 0.", errors={"amount": ["Must be above 0."]})
+    if request.amount_wh > certificate.unclaimed_wh:
+        raise Conflict(
+            f"Only {certificate.unclaimed_wh} Wh of certificate {certificate.pk} are unclaimed; "
+            f"{request.amount_wh} Wh cannot be claimed.",
+            errors={"amount": [f"At most {certificate.unclaimed_wh} Wh."]},
+        )
+    if request.period_start > request.period_end:
+        raise InvalidInput(
+            "periodStartDate must not be after periodEndDate.", errors={"periodEndDate": ["Before periodStartDate."]}
+        )
+    country = Country.objects.filter(alpha3=request.country_code.strip().upper()).first()
+    if country is None:
+        raise InvalidInput(
+            f"countryCode: unknown country {request.country_code!r}; use ISO 3166 alpha-3.",
+            errors={"countryCode": ["Unknown."]},
+        )
+    claim = Claim.objects.create(
+        certificate=certificate,
+        amount_wh=request.amount_wh,
+        beneficiary=request.beneficiary,
+        location=request.location,
+        country=country,
+        period_start=request.period_start,
+        period_end=request.period_end,
+        purpose=request.purpose,
+        claimed_by=acting_user,
+    )
+    certificate.claimed_wh += request.amount_wh
+    certificate.save(update_fields=["claimed_wh"])
+    claim.certificate = certificate
+    ledger.append(kind=EntryKind.CLAIM, certificate=certificate, payload=ledger.claim_payload(claim), claim=claim)
+    return claim

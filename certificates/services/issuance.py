@@ -1,0 +1,460 @@
+"""Issuing certificates, exactly once (SPEC §8, backend.md §10 without its flaws), and claims.
+
+A run takes each reservation that may still issue (active, or ended but before its expiry:
+late reads), works out what its closed windows hold, and issues the certificates one per
+transaction, each under the reservation's row lock (``FOR UPDATE SKIP LOCKED``: a reservation
+another run is issuing is left to it). Before writing, a transaction checks that the reads it
+plans to certify are still uncertified (the chain tails it planned from); if not, the run
+plans again. A run killed half-way leaves whole certificates only; the next one goes on.
+
+Windows follow the reservation's frequency from its start: hourly, daily and weekly windows
+are fixed lengths; monthly windows are calendar months (UTC). A read belongs to the window in
+which it ends, and to the reservation if it lies within the membership's coverage (reads
+straddling the reservation's start are nobody's). A window is certified once it is closed;
+if its reads come to less than one certificate unit, they wait for the next window's.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+
+from certificates import ledger
+from certificates.models import Carry, Certificate, Contribution, EntryKind, Source
+from reads.models import MeterRead, ReadType
+from reservations.models import Frequency, Reservation, ReservationDevice
+from reservations.services import reservation_close
+
+FIXED_WINDOWS = {
+    Frequency.HOURLY: timedelta(hours=1),
+    Frequency.DAILY: timedelta(days=1),
+    Frequency.WEEKLY: timedelta(days=7),
+}
+
+
+# --- Windows -----------------------------------------------------------------------------
+
+
+def _month_number(moment: datetime) -> int:
+    return moment.year * 12 + moment.month - 1
+
+
+def _month_start(number: int, tzinfo) -> datetime:
+    return datetime(number // 12, number % 12 + 1, 1, tzinfo=tzinfo)
+
+
+def window_index(reservation: Reservation, end: datetime) -> int:
+    """The window of a read ending at ``end`` (a read ending on a boundary closes the window
+    before it)."""
+    before = end - timedelta(microseconds=1)
+    if reservation.frequency in FIXED_WINDOWS:
+        return int((before - reservation.start) / FIXED_WINDOWS[reservation.frequency])
+    return _month_number(before.astimezone(UTC)) - _month_number(reservation.start.astimezone(UTC))
+
+
+def window_bounds(reservation: Reservation, index: int) -> tuple[datetime, datetime]:
+    """[start, end) of window ``index``, clipped to the reservation's period."""
+    if reservation.frequency in FIXED_WINDOWS:
+        length = FIXED_WINDOWS[reservation.frequency]
+        start, end = reservation.start + index * length, reservation.start + (index + 1) * length
+    else:
+        first = _month_number(reservation.start.astimezone(UTC))
+        start = _month_start(first + index, UTC)
+        end = _month_start(first + index + 1, UTC)
+    return max(start, reservation.start), min(end, reservation.end)
+
+
+def reservation_period_end(reservation: Reservation) -> datetime:
+    """Where the reservation's reads stop: its end, or when it was ended earlier."""
+    return min(reservation.end, reservation.ended_at) if reservation.ended_at else reservation.end
+
+
+def closed_until(reservation: Reservation, now: datetime) -> datetime | None:
+    """The end of the last closed window (None: none closed yet)."""
+    period_end = reservation_period_end(reservation)
+    if now >= period_end:
+        return period_end
+    if now <= reservation.start:
+        return None
+    current = window_index(reservation, now + timedelta(microseconds=1))  # the window now is in
+    if current == 0:
+        return None
+    return window_bounds(reservation, current - 1)[1]
+
+
+# --- Planning ----------------------------------------------------------------------------
+
+
+@dataclass
+class Share:
+    """A membership's reads in a planned certificate."""
+
+    membership_id: int
+    device_id: int
+    energy_wh: int = 0
+    start: datetime | None = None
+    end: datetime | None = None
+    reads: int = 0
+
+    def add(self, energy_wh: int, start: datetime, end: datetime, reads: int) -> None:
+        self.energy_wh += energy_wh
+        self.start = start if self.start is None else min(self.start, start)
+        self.end = end if self.end is None else max(self.end, end)
+        self.reads += reads
+
+
+@dataclass
+class Plan:
+    """One certificate to issue: its country, windows and the shares of its devices."""
+
+    country: str
+    first_window: int
+    last_window: int
+    shares: dict[int, Share] = field(default_factory=dict)
+    history_read: int | None = None
+
+    @property
+    def energy_wh(self) -> int:
+        return sum(share.energy_wh for share in self.shares.values())
+
+
+def _tails(reservation_id: int, membership_ids=None) -> dict[int, datetime]:
+    """Where each membership's certified ongoing reads end (its chain's last contribution)."""
+    contributions = Contribution.objects.filter(membership__reservation_id=reservation_id, history_read__isnull=True)
+    if membership_ids is not None:
+        contributions = contributions.filter(membership_id__in=membership_ids)
+    return dict(contributions.values("membership_id").annotate(tail=Max("end")).values_list("membership_id", "tail"))
+
+
+PLAN_SQL = """
+WITH tails AS (
+    SELECT c.membership_id, max(c.ongoing_end) AS tail
+    FROM certificates_contribution c
+    JOIN reservations_reservationdevice m ON m.id = c.membership_id
+    WHERE m.reservation_id = %(reservation)s
+    GROUP BY c.membership_id
+)
+SELECT m.id, m.device_id, d.country_code, {window} AS window_index,
+       sum(r.value_wh), min(r.start), max(r."end"), count(*)
+FROM reservations_reservationdevice m
+JOIN devices_device d ON d.id = m.device_id
+LEFT JOIN tails t ON t.membership_id = m.id
+JOIN reads_meterread r ON r.device_id = m.device_id
+WHERE m.reservation_id = %(reservation)s
+  AND r.read_type <> 'History' AND NOT r.is_baseline
+  AND r.start >= m.covers_from
+  AND r."end" <= LEAST(COALESCE(m.covers_until, 'infinity'::timestamptz), %(until)s)
+  AND r."end" > COALESCE(t.tail, '-infinity'::timestamptz)
+GROUP BY 1, 2, 3, 4
+"""
+WINDOW_SQL = {
+    "fixed": "floor(extract(epoch FROM (r.\"end\" - interval '1 microsecond' - %(start)s)) / %(seconds)s)::int",
+    "monthly": (
+        "(extract(year FROM (r.\"end\" - interval '1 microsecond') AT TIME ZONE 'UTC') * 12 "
+        "+ extract(month FROM (r.\"end\" - interval '1 microsecond') AT TIME ZONE 'UTC') - 1 - %(start_month)s)::int"
+    ),
+}
+
+
+def _pending_ongoing(reservation: Reservation, until: datetime) -> list[tuple]:
+    """(membership, device, country, window, Wh, first start, last end, reads) of the
+    uncertified ongoing reads ending by ``until``."""
+    if connection.vendor == "postgresql":
+        kind = "fixed" if reservation.frequency in FIXED_WINDOWS else "monthly"
+        sql = PLAN_SQL.format(window=WINDOW_SQL[kind])
+        seconds = FIXED_WINDOWS[reservation.frequency].total_seconds() if kind == "fixed" else None
+        with connection.cursor() as cursor:
+            start_month = _month_number(reservation.start.astimezone(UTC))
+            parameters = {"reservation": reservation.pk, "until": until, "start": reservation.start}
+            cursor.execute(sql, {**parameters, "seconds": seconds, "start_month": start_month})
+            return cursor.fetchall()
+    # Elsewhere (SQLite in development) the same, bucketed here.
+    tails = _tails(reservation.pk)
+    rows: dict[tuple, list] = {}
+    for membership in reservation.memberships.select_related("device"):
+        reads = MeterRead.objects.filter(
+            device_id=membership.device_id, start__gte=membership.covers_from, end__lte=until, is_baseline=False
+        ).exclude(read_type=ReadType.HISTORY)
+        if membership.covers_until:
+            reads = reads.filter(end__lte=membership.covers_until)
+        if membership.pk in tails:
+            reads = reads.filter(end__gt=tails[membership.pk])
+        for start, end, value in reads.values_list("start", "end", "value_wh"):
+            key = (membership.pk, membership.device_id, membership.device.country_id, window_index(reservation, end))
+            row = rows.setdefault(key, [0, start, end, 0])
+            row[0] += value
+            row[1], row[2], row[3] = min(row[1], start), max(row[2], end), row[3] + 1
+    return [(*key, *value) for key, value in rows.items()]
+
+
+def _plans(reservation: Reservation, now: datetime) -> list[Plan]:
+    """The certificates the reservation can issue now, oldest first."""
+    unit = settings.DREC_CERTIFICATE_UNIT_WH
+    plans: list[Plan] = []
+    if not reservation.is_active and now >= reservation.expiry:
+        return plans  # ended, and late reads are no longer certified
+    until = closed_until(reservation, now)
+    if until is not None:
+        windows: dict[str, dict[int, list[tuple]]] = {}
+        for membership, device, country, index, energy, start, end, reads in _pending_ongoing(reservation, until):
+            windows.setdefault(country, {}).setdefault(index, []).append(
+                (membership, device, int(energy), start, end, reads)
+            )
+        carries = dict(reservation.carries.values_list("country_id", "carry_wh"))
+        for country, by_window in windows.items():
+            plan = None
+            for index in sorted(by_window):
+                plan = plan or Plan(country=country, first_window=index, last_window=index)
+                plan.last_window = index
+                for membership, device, energy, start, end, reads in by_window[index]:
+                    plan.shares.setdefault(membership, Share(membership, device)).add(energy, start, end, reads)
+                if plan.energy_wh + carries.get(country, 0) >= unit:
+                    plans.append(plan)
+                    carries[country] = (plan.energy_wh + carries.get(country, 0)) % unit
+                    plan = None
+    plans.extend(_history_plans(reservation))
+    return sorted(plans, key=lambda plan: max(share.end for share in plan.shares.values()))
+
+
+HISTORY_SQL = """
+SELECT r.id, m.id, m.device_id, d.country_code, r.start, r."end", r.value_wh
+FROM reservations_reservationdevice m
+JOIN devices_device d ON d.id = m.device_id
+JOIN reads_meterread r ON r.device_id = m.device_id
+LEFT JOIN certificates_contribution c ON c.history_read_id = r.id
+WHERE m.reservation_id = %(reservation)s AND r.read_type = 'History' AND c.id IS NULL
+  AND r.value_wh >= %(unit)s AND r.start >= m.covers_from
+  AND r."end" <= LEAST(COALESCE(m.covers_until, 'infinity'::timestamptz), %(end)s)
+"""
+
+
+def _history_plans(reservation: Reservation) -> list[Plan]:
+    """One plan per uncertified History read of at least one unit within a coverage."""
+    unit = settings.DREC_CERTIFICATE_UNIT_WH
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(HISTORY_SQL, {"reservation": reservation.pk, "unit": unit, "end": reservation.end})
+            rows = cursor.fetchall()
+    else:
+        rows = []
+        for membership in reservation.memberships.select_related("device"):
+            reads = MeterRead.objects.filter(
+                device_id=membership.device_id,
+                read_type=ReadType.HISTORY,
+                start__gte=membership.covers_from,
+                end__lte=min(membership.covers_until or reservation.end, reservation.end),
+                value_wh__gte=unit,
+                contribution__isnull=True,
+            )
+            rows += [
+                (read.pk, membership.pk, membership.device_id, membership.device.country_id, read.start, read.end,
+                 read.value_wh)
+                for read in reads
+            ]  # fmt: skip
+    plans = []
+    for read_id, membership_id, device_id, country, start, end, value in rows:
+        share = Share(membership_id, device_id)
+        share.add(value, start, end, 1)
+        plans.append(Plan(country, -1, -1, shares={membership_id: share}, history_read=read_id))
+    return plans
+
+
+# --- Issuing -----------------------------------------------------------------------------
+
+
+class Replan(Exception):
+    """What was planned changed meanwhile (another run issued it)."""
+
+
+# The constraints that refuse a certificate planned from reads another run certified meanwhile.
+CHAIN_CONSTRAINTS = {
+    "one_successor_per_contribution",
+    "one_chain_start_per_membership",
+    "ongoing_contribution_ends",
+    "contributions_form_a_chain",
+    "certificates_contribution_history_read_id_key",
+}
+
+
+@transaction.atomic
+def _certificate_issue(reservation_id: int, plan: Plan, tails: dict[int, datetime], uids: dict[int, str]):
+    """Issue one planned certificate in one transaction, under the reservation's lock. None
+    when another run holds the reservation, or nothing more can be issued now. Raises Replan
+    when the plan's reads were certified meanwhile (the database refuses the chain link)."""
+    reservation = Reservation.objects.select_for_update(skip_locked=True).filter(pk=reservation_id).first()
+    if reservation is None:
+        return None
+    carry = Carry.objects.filter(reservation=reservation, country_id=plan.country).first()
+    carry = carry or Carry(reservation=reservation, country_id=plan.country)
+    unit = settings.DREC_CERTIFICATE_UNIT_WH
+    total = plan.energy_wh + carry.carry_wh
+    if total < unit:
+        return None  # less than a unit after all (an earlier certificate was capped): wait
+    volume = total // unit * unit
+    if not reservation.authority_to_exceed:
+        volume = min(volume, max(0, reservation.target_wh - reservation.requested_wh) // unit * unit)
+    capped = volume < total // unit * unit
+    shares = sorted(plan.shares.values(), key=lambda share: share.device_id)
+    window_start = window_end = None
+    if plan.history_read is None:
+        window_start = window_bounds(reservation, plan.first_window)[0]
+        window_end = window_bounds(reservation, plan.last_window)[1]
+    if volume == 0:
+        # The target is reached: nothing more is certified for this reservation (ended once).
+        if reservation.is_active:
+            reservation_close(reservation=reservation, at=window_start or min(share.start for share in shares))
+        return None
+    certificate = Certificate(
+        uid=uuid.uuid4(),
+        reservation=reservation,
+        owner_id=reservation.organization_id,
+        country_id=plan.country,
+        source=Source.HISTORY if plan.history_read else Source.ONGOING,
+        energy_wh=volume,
+        generation_start=min(share.start for share in shares),
+        generation_end=max(share.end for share in shares),
+        window_start=window_start,
+        window_end=window_end,
+    )
+    try:
+        certificate.save()
+        _contributions_insert(certificate, plan, shares, tails)
+    except IntegrityError as error:
+        if getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) in CHAIN_CONSTRAINTS:
+            raise Replan from error
+        raise
+    carry.carry_wh = 0 if capped else total - volume
+    carry.save()
+    Reservation.objects.filter(pk=reservation.pk).update(
+        requested_wh=F("requested_wh") + volume, succeeded_wh=F("succeeded_wh") + volume, updated_at=timezone.now()
+    )
+    reservation.requested_wh += volume
+    reservation.succeeded_wh += volume
+    rows = [(uids[s.device_id], s.start, s.end, s.energy_wh, s.reads) for s in shares]
+    ledger.append(kind=EntryKind.ISSUE, certificate=certificate, payload=ledger.issue_payload(certificate, rows))
+    # Reached when not one more whole unit fits under the target.
+    target_reached = not reservation.authority_to_exceed and reservation.target_wh - reservation.requested_wh < unit
+    if reservation.is_active and target_reached:
+        reservation_close(reservation=reservation, at=window_end or certificate.generation_end)
+    return certificate
+
+
+CONTRIBUTIONS_SQL = """
+INSERT INTO certificates_contribution
+    (certificate_id, membership_id, device_id, start, "end", energy_wh, reads, history_read_id, previous_end)
+SELECT %s, * FROM unnest(
+    %s::bigint[], %s::bigint[], %s::text[]::timestamptz[], %s::text[]::timestamptz[], %s::bigint[], %s::int[],
+    %s::bigint[], %s::text[]::timestamptz[]
+)
+"""
+
+
+def _contributions_insert(certificate: Certificate, plan: Plan, shares: list[Share], tails) -> None:
+    """Each device's share (one statement: certificates of a thousand devices are common)."""
+    previous = [None if plan.history_read else tails.get(share.membership_id) for share in shares]
+    if connection.vendor != "postgresql":
+        Contribution.objects.bulk_create(
+            [
+                Contribution(
+                    certificate=certificate,
+                    membership_id=share.membership_id,
+                    device_id=share.device_id,
+                    start=share.start,
+                    end=share.end,
+                    energy_wh=share.energy_wh,
+                    reads=share.reads,
+                    history_read_id=plan.history_read,
+                    previous_end=previous_end,
+                )
+                for share, previous_end in zip(shares, previous, strict=True)
+            ]
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            CONTRIBUTIONS_SQL,
+            [
+                certificate.pk,
+                [share.membership_id for share in shares],
+                [share.device_id for share in shares],
+                [share.start.isoformat() for share in shares],
+                [share.end.isoformat() for share in shares],
+                [share.energy_wh for share in shares],
+                [share.reads for share in shares],
+                [plan.history_read for _share in shares],
+                [moment.isoformat() if moment else None for moment in previous],
+            ],
+        )
+
+
+# Session-level advisory locks (key + reservation id): one issuing run per reservation.
+ISSUING_LOCKS = 0x0D4E << 32
+
+
+def _issuing_lock(reservation_id: int, *, take: bool) -> bool:
+    """Take (without waiting) or give back the lock that makes this run the only one issuing
+    the reservation. Held across the run's per-certificate transactions, so another run never
+    interleaves with it (a competing run's short row lock would otherwise make this one stop
+    half-way, with the competitor stopping too); released by PostgreSQL if the process dies."""
+    if connection.vendor != "postgresql":
+        return True
+    function = "pg_try_advisory_lock" if take else "pg_advisory_unlock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s)", [ISSUING_LOCKS + reservation_id])
+        return cursor.fetchone()[0]
+
+
+def reservation_issue(*, reservation_id: int, now: datetime | None = None) -> list[Certificate]:
+    """Issue what one reservation can issue now (each certificate in its own transaction),
+    then end it if its period is over. Nothing when another run is issuing it (that run
+    issues what is due)."""
+    if not _issuing_lock(reservation_id, take=True):
+        return []
+    try:
+        return _reservation_issue(reservation_id=reservation_id, now=now)
+    finally:
+        _issuing_lock(reservation_id, take=False)
+
+
+def _reservation_issue(*, reservation_id: int, now: datetime | None = None) -> list[Certificate]:
+    now = now or timezone.now()
+    issued: list[Certificate] = []
+    uids = dict(ReservationDevice.objects.filter(reservation_id=reservation_id).values_list("device_id", "device__uid"))
+    for _attempt in range(5):
+        reservation = Reservation.objects.get(pk=reservation_id)
+        # The tails before the plans: a certificate another run commits in between then fails
+        # as a second link of the chain (Replan), not as a plan of reads it already certified.
+        tails = _tails(reservation_id)
+        plans = _plans(reservation, now)
+        try:
+            for plan in plans:
+                certificate = _certificate_issue(reservation_id, plan, tails, uids)
+                if certificate is None:
+                    break  # another run has it, or nothing more is due
+                issued.append(certificate)
+                if plan.history_read is None:
+                    tails.update({share.membership_id: share.end for share in plan.shares.values()})
+        except Replan:
+            continue  # another run certified some of these reads: plan again from what is left
+        break
+    _reservation_end_when_over(reservation_id, now)
+    return issued
+
+
+@transaction.atomic
+def _reservation_end_when_over(reservation_id: int, now: datetime) -> None:
+    reservation = Reservation.objects.select_for_update(skip_locked=True).filter(pk=reservation_id).first()
+    if reservation is not None and reservation.is_active and now >= reservation.end:
+        reservation_close(reservation=reservation, at=reservation.end)
+
+
+def certificates_issue_due(*, now: datetime | None = None) -> int:
+    """The scheduled run: every reservation that may still issue. Returns how many
+    certificates were issued."""
+    now = now or timezone.now()
+    due = Reservation.objects.filter(Q(is_active=True) | Q(expiry__gt=now), start__lt=now).values_list("pk", flat=True)
+    return sum(len(reservation_issue(reservation_id=pk, now=now)) for pk in due.order_by("pk"))

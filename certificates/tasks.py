@@ -1,0 +1,13 @@
+"""Background work of certificates (django-q2)."""
+
+from django.conf import settings
+
+from certificates.services import certificates_issue_due
+
+# Recurring tasks, ensured by `manage.py seed`: (name, function, every N minutes).
+SCHEDULES = [("Issue due certificates", "certificates.tasks.certificates_issue", settings.DREC_ISSUANCE_MINUTES)]
+
+
+def certificates_issue() -> int:
+    """Issue every certificate that is due (safe with several workers: reservations are locked)."""
+    return certificates_issue_due()

@@ -1,0 +1,199 @@
+"""Portal screens of certificates (ui.md §3.27-3.28, §4.4): all certificates in the buyer's
+or the developer's view with a monthly chart, one reservation's certificates, a certificate
+with its contributions, claims and ledger proof, the redemption report, and the public
+verification page."""
+
+import csv
+import io
+from datetime import UTC, datetime, time
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import Role
+from certificates import api, forms, ledger, selectors, services
+from certificates.api import CLAIMERS, LOGS
+from drec.errors import DomainError
+from drec.forms import show_error
+from drec.pagination import paginate
+from drec.permissions import PUBLIC, acl, portal_rule
+from organizations.models import OrganizationType
+from organizations.selectors import organization_list
+from reservations.selectors import reservation_get
+
+CERTIFICATES_READ = acl(LOGS, "Read")
+
+
+def _organizations(user, kind: str | None):
+    if user.role == Role.API_USER:
+        return organization_list(user=user, organization_type=kind or OrganizationType.BUYER)
+    if user.role == Role.ADMIN:
+        return organization_list(user=user).exclude(organization_type=OrganizationType.API_USER)
+    return None
+
+
+def _card(certificate, developer=None) -> dict:
+    """What a certificate card shows: the API's item, plus the certificate itself."""
+    return {"certificate": certificate, "log": api.certificate_json(certificate, developer=developer)}
+
+
+@portal_rule(CERTIFICATES_READ)
+def certificate_list(request):
+    """All Certificate: the buyer's view (its reservations') or the developer's view (those
+    its devices contributed to), with filters, cards and energy certified per month."""
+    developer_page = request.resolver_match.url_name == "developer-certificate-list"
+    kind = OrganizationType.DEVELOPER if request.GET.get("type") == "Developer" else OrganizationType.BUYER
+    organizations = _organizations(request.user, kind)
+    filters = forms.CertificateFilterForm(
+        request.GET or None, organizations=organizations, with_type=request.user.role == Role.API_USER
+    )
+    page, chart = None, None
+    if not filters.is_bound or filters.is_valid():
+        data = filters.cleaned_data if filters.is_bound else {}
+        try:
+            certificates, developer = selectors.certificate_list(
+                user=request.user,
+                organization_id=data.get("organizationId") or None,
+                params=filters.api_params() if data else {},
+            )
+            page = paginate(
+                request,
+                certificates,
+                key="certificates",
+                serialize=lambda rows: [_card(c, developer) for c in rows],
+                default_limit=10,
+            )
+            months = selectors.issued_per_month(certificates)
+            chart = {
+                "labels": [row["month"].strftime("%Y-%m") for row in months],
+                "values": [row["energy_wh"] / 1000 for row in months],
+            }
+        except DomainError as error:
+            filters.add_error(None, error.message)
+    context = {
+        "filters": filters,
+        "page": page,
+        "chart": chart,
+        "developer_page": developer_page,
+        "may_claim": not developer_page and CLAIMERS.allows(request.user),
+    }
+    return render(request, "certificates/certificate_list.html", context)
+
+
+@portal_rule(CERTIFICATES_READ)
+def reservation_certificates(request, reservation_id: int):
+    """All Certificate of one reservation (from My Reservation List)."""
+    reservation = reservation_get(user=request.user, reservation_id=reservation_id)
+    _certificates, developer = selectors.certificate_view(user=request.user)
+    page = paginate(
+        request,
+        selectors.reservation_certificates(reservation=reservation),
+        key="certificates",
+        serialize=lambda rows: [_card(c, developer) for c in rows],
+    )
+    may_claim = developer is None and CLAIMERS.allows(request.user)
+    context = {"reservation": reservation, "page": page, "may_claim": may_claim}
+    return render(request, "certificates/reservation_certificates.html", context)
+
+
+@portal_rule(CERTIFICATES_READ)
+@require_http_methods(["GET", "POST"])
+def certificate_detail(request, certificate_id: int):
+    """A certificate: its volume and period, each device's share, its claims and its ledger
+    entries; its buyer may claim from it here."""
+    certificate = selectors.certificate_get(user=request.user, certificate_id=certificate_id)
+    _certificates, developer = selectors.certificate_view(user=request.user)
+    may_claim = developer is None and CLAIMERS.allows(request.user) and certificate.unclaimed_wh > 0
+    form = forms.ClaimForm(request.POST or None, unclaimed_wh=certificate.unclaimed_wh) if may_claim else None
+    if request.method == "POST":
+        if form is None:
+            return redirect("certificate-detail", certificate_id=certificate.pk)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                claim = services.claim_create(
+                    acting_user=request.user,
+                    certificate=certificate,
+                    request=services.ClaimRequest(
+                        amount_wh=data["amount"],
+                        beneficiary=data["beneficiary"].strip(),
+                        location=data["location"].strip(),
+                        country_code=data["countryCode"],
+                        period_start=datetime.combine(data["periodStartDate"], time.min, tzinfo=UTC),
+                        period_end=datetime.combine(data["periodEndDate"], time.max, tzinfo=UTC),
+                        purpose=data["purpose"].strip(),
+                    ),
+                )
+            except DomainError as error:
+                show_error(form, error)
+            else:
+                messages.success(
+                    request, f"Claimed {claim.amount_wh} Wh of certificate {certificate.pk} for {claim.beneficiary}."
+                )
+                return redirect("certificate-detail", certificate_id=certificate.pk)
+    context = {
+        "certificate": certificate,
+        "log": api.certificate_json(certificate, developer=developer),
+        "entries": list(certificate.ledger_entries.all()),
+        "owner_account": ledger.account_of(certificate.owner_id),
+        "form": form,
+    }
+    return render(request, "certificates/certificate_detail.html", context)
+
+
+@portal_rule(CERTIFICATES_READ)
+def redemption_report(request):
+    """Redemption Report: the claims on my reservations' certificates; also as CSV."""
+    rows = [api.redemption_row(claim) for claim in selectors.claims_of(user=request.user)]
+    if request.GET.get("format") == "csv":
+        return _report_csv(rows)
+    return render(request, "certificates/redemption_report.html", {"rows": rows})
+
+
+REPORT_COLUMNS = [
+    ("certificateId", "CertificateId"),
+    ("redemptionDate", "Redemption Date"),
+    ("certifiedEnergy", "Certified Energy (MWh)"),
+    ("compliance", "Compliance"),
+    ("country", "Country"),
+    ("fuelCode", "Fuel Code"),
+    ("beneficiary", "Beneficiary"),
+    ("beneficiary_address", "Beneficiary Address"),
+    ("claimCoiuntryCode", "Claim CountryCode"),
+    ("capacityRange", "Capacity Range"),
+    ("purpose", "Purpose"),
+    ("offTakers", "Off Takers"),
+    ("periodStartDate", "Period Start"),
+    ("periodEndDate", "Period End"),
+]
+
+
+def _report_csv(rows: list[dict]) -> HttpResponse:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([label for _key, label in REPORT_COLUMNS])
+    for row in rows:
+        writer.writerow(
+            [", ".join(row[key]) if isinstance(row[key], list) else row[key] for key, _label in REPORT_COLUMNS]
+        )
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="redemption-report-{timezone.localdate()}.csv"'
+    return response
+
+
+@portal_rule(PUBLIC)
+def certificate_verify(request, certificate_id: int):
+    """The public verification of one certificate against the signed ledger."""
+    certificate = selectors.certificate_public(certificate_id=certificate_id)
+    proof = ledger.certificate_verify(certificate)
+    context = {
+        "certificate": certificate,
+        "proof": proof,
+        "problems": api.proof_problems(certificate, proof),
+        "owner": ledger.account_of(certificate.owner_id),
+        "public_key": ledger.public_key_pem(),
+    }
+    return render(request, "certificates/certificate_verify.html", context)
