@@ -1,6 +1,9 @@
-"""Request middleware of the project: refuse NUL characters, turn domain errors into pages."""
+"""Request middleware of the project: refuse NUL characters, turn domain errors into pages,
+and send the Content-Security-Policy."""
 
 from urllib.parse import unquote
+
+from django.conf import settings
 
 from drec.errors import DomainError
 from drec.views import error_page
@@ -33,3 +36,18 @@ class DomainErrorMiddleware:
         if isinstance(exception, DomainError):
             return error_page(request, int(exception.status_code), exception.message)
         return None
+
+
+class ContentSecurityPolicyMiddleware:
+    """Every response gets ``settings.DREC_CSP``: scripts, styles, fonts, images and requests
+    only from this site (no inline script, no framing, forms only posting here). Inline
+    ``style`` attributes stay allowed (progress bars set their width that way)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.DREC_CSP and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = settings.DREC_CSP
+        return response

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "drec.middleware.ContentSecurityPolicyMiddleware",
     "drec.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -264,6 +265,8 @@ SPECTACULAR_SETTINGS = {
         "ModuleStatusEnum": "acl.models.ModuleStatus",
         "GrantStatusEnum": "acl.api.GRANT_STATUS",
     },
+    # The shared error answers of every operation (drec/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "drec.schema.error_responses"],
 }
 
 # Bulk device upload limits (SPEC §5); a job without progress for this long is taken over.
@@ -357,6 +360,13 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy of every response (drec.middleware); empty turns it off.
+DREC_CSP = env_str(
+    "DREC_CSP",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'",
+)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
@@ -380,6 +390,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "django_q": {"level": "WARNING"},
+        "django-q": {"level": "WARNING"},
     },
 }

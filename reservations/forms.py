@@ -66,6 +66,8 @@ class ReservationForm(forms.Form):
                 ("", "Select organization"),
                 *((str(o.id), o.name) for o in organizations),
             ]
+            # Choosing the organization re-draws the page with the devices it may reserve.
+            self.fields["organizationId"].widget.attrs["data-autosubmit"] = ""
 
     def clean(self):
         data = super().clean()
