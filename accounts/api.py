@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser
@@ -63,6 +64,8 @@ class MeOut(UserOut):
 
 
 SUCCESS = inline_serializer("Success", {"success": serializers.BooleanField(), "message": serializers.CharField()})
+# The original's bare answer (no message), e.g. of resend-confirm-email.
+SUCCEEDED = inline_serializer("Succeeded", {"success": serializers.BooleanField()})
 TOKEN = inline_serializer("AccessToken", {"accessToken": serializers.CharField()})
 
 # --- Registration and sign-in -----------------------------------------------------------
@@ -184,6 +187,9 @@ class KeyIn(serializers.Serializer):
     publicKey = Text(required=False, help_text="PEM SubjectPublicKeyInfo of an RSA 2048+ or Ed25519 key")
 
 
+KEY_CREATED = "Key registered (JSON); with an empty body, the generated private_key.pem, once"
+
+
 def private_key_download(private_pem: bytes, kid: str) -> HttpResponse:
     """Stream a freshly generated private key to its owner, once; nothing is kept."""
     response = HttpResponse(private_pem, content_type="application/x-pem-file")
@@ -195,6 +201,9 @@ def private_key_download(private_pem: bytes, kid: str) -> HttpResponse:
 
 class KeyListView(APIView):
     acl = API_USER_ONLY
+    # JSON only: a form field left blank would be dropped on the way, and a request meant to
+    # register a key would get a generated one instead.
+    parser_classes = [JSONParser]
 
     @extend_schema(tags=["auth"], summary="Your application keys", responses={200: KeyOut(many=True)})
     def get(self, request):
@@ -205,11 +214,12 @@ class KeyListView(APIView):
         summary="Register your public key, or (empty body) get a generated private key once",
         request=KeyIn,
         responses={
-            201: OpenApiResponse(KeyOut, description="Key registered; with an empty body the answer is private_key.pem")
+            (201, "application/json"): OpenApiResponse(KeyOut, description=KEY_CREATED),
+            (201, "application/x-pem-file"): OpenApiResponse(OpenApiTypes.BINARY, description=KEY_CREATED),
         },
     )
     def post(self, request):
-        data = parse(KeyIn, request.data or {})
+        data = parse(KeyIn, request.data)  # an empty body is {}; a JSON null is refused
         api_user = request.user.api_user
         if data.get("publicKey"):
             key = services.api_user_key_add(api_user=api_user, public_key_pem=data["publicKey"])
@@ -351,7 +361,9 @@ class ConfirmEmailView(APIView):
 class ResendConfirmEmailView(APIView):
     acl = AUTHENTICATED
 
-    @extend_schema(tags=["user"], summary="Send the confirmation e-mail again", request=None, responses={200: SUCCESS})
+    @extend_schema(
+        tags=["user"], summary="Send the confirmation e-mail again", request=None, responses={200: SUCCEEDED}
+    )
     def put(self, request):
         services.email_confirmation_resend(user=request.user)
         return Response({"success": True})

@@ -18,8 +18,9 @@ from accounts.models import Role
 from certificates import ledger, selectors, services
 from certificates.models import LedgerEntry
 from devices.services import capacity_range, commissioning_date_range, iso
+from drec.errors import InvalidInput
 from drec.inputs import Text, parse
-from drec.pagination import page_from_query
+from drec.pagination import page_from_query, page_rows
 from drec.permissions import PUBLIC, Rule, acl, only
 
 LOGS = "CERTIFICATE_LOG_MANAGEMENT_CRUDL"
@@ -140,21 +141,19 @@ def _contribution_json(certificate, contribution) -> dict:
     }
 
 
-CERTIFICATE_OUT = inline_serializer(
-    "CertificateLog",
-    {
-        "internalCertificateId": serializers.IntegerField(),
-        "generationStartTime": serializers.IntegerField(help_text="Unix seconds"),
-        "generationEndTime": serializers.IntegerField(help_text="Unix seconds"),
-        "owners": serializers.DictField(child=serializers.CharField()),
-        "metadata": serializers.DictField(),
-        "energyWh": serializers.IntegerField(),
-        "ledgerIndex": serializers.IntegerField(),
-        "hash": serializers.CharField(),
-        "signature": serializers.CharField(),
-        "perDeviceCertificateLog": serializers.ListField(child=serializers.DictField()),
-    },
-)
+CERTIFICATE_FIELDS = {
+    "internalCertificateId": serializers.IntegerField(),
+    "generationStartTime": serializers.IntegerField(help_text="Unix seconds"),
+    "generationEndTime": serializers.IntegerField(help_text="Unix seconds"),
+    "owners": serializers.DictField(child=serializers.CharField()),
+    "metadata": serializers.DictField(),
+    "energyWh": serializers.IntegerField(),
+    "ledgerIndex": serializers.IntegerField(allow_null=True),
+    "hash": serializers.CharField(allow_null=True),
+    "signature": serializers.CharField(allow_null=True),
+    "perDeviceCertificateLog": serializers.ListField(child=serializers.DictField()),
+}
+CERTIFICATES_OUT = inline_serializer("CertificateLog", CERTIFICATE_FIELDS, many=True)
 FILTERS = [
     OpenApiParameter("pageNumber", int),
     OpenApiParameter("organizationId", int, description="One of your organizations (Developer: the developer view)"),
@@ -171,8 +170,7 @@ FILTERS = [
 
 def _page(request, queryset, size: int):
     page = page_from_query(request.query_params, default_limit=size)
-    total = queryset.count()
-    rows = list(queryset[page.offset : page.offset + page.limit]) if total > page.offset else []
+    rows, total = page_rows(queryset, page)
     return rows, page.number, math.ceil(total / page.limit), total
 
 
@@ -183,7 +181,18 @@ class CertifiedLogOfDevicesView(APIView):
         tags=["certificate-log"],
         summary="Certificates of my reservations (buyer view) or of my devices (developer view)",
         parameters=FILTERS,
-        responses={200: inline_serializer("CertificateLogPage", {"certificatelog": CERTIFICATE_OUT})},
+        responses={
+            200: inline_serializer(
+                "CertificateLogPage",
+                {
+                    "certificatelog": CERTIFICATES_OUT,
+                    "currentpage": serializers.IntegerField(),
+                    "totalPages": serializers.IntegerField(),
+                    "totalCount": serializers.IntegerField(),
+                    "oldcertificatelog": serializers.BooleanField(),
+                },
+            )
+        },
     )
     def get(self, request):
         certificates, developer = selectors.certificate_list(
@@ -210,7 +219,17 @@ class ReservationCertificatesView(APIView):
         tags=["certificate-log"],
         summary="Certificates of one reservation, by its groupUid (newest first)",
         parameters=[OpenApiParameter("pageNumber", int)],
-        responses={200: inline_serializer("ReservationCertificatePage", {"certificatelog": CERTIFICATE_OUT})},
+        responses={
+            200: inline_serializer(
+                "ReservationCertificatePage",
+                {
+                    "certificatelog": CERTIFICATES_OUT,
+                    "totalItems": serializers.IntegerField(),
+                    "currentPage": serializers.IntegerField(),
+                    "totalPages": serializers.IntegerField(),
+                },
+            )
+        },
     )
     def get(self, request, group_uid: str):
         reservation = selectors.reservation_by_uid(user=request.user, uid=group_uid)
@@ -442,13 +461,18 @@ class LedgerEntriesView(APIView):
     @extend_schema(
         tags=["ledger"],
         summary="Ledger entries from fromIndex (at most limit, default 100, max 1000)",
-        parameters=[OpenApiParameter("fromIndex", int), OpenApiParameter("limit", int)],
+        parameters=[
+            OpenApiParameter("fromIndex", {"type": "integer", "minimum": 0}),
+            OpenApiParameter("limit", {"type": "integer", "minimum": 0}),
+        ],
         responses={200: inline_serializer("LedgerEntries", {"entries": serializers.ListField()})},
     )
     def get(self, request):
         page = page_from_query(request.query_params, default_limit=100)
-        start = request.query_params.get("fromIndex", "0")
-        start = int(start) if start.isdigit() else 0
+        start = request.query_params.get("fromIndex", "") or "0"
+        if not start.isdigit():
+            raise InvalidInput("fromIndex must be a whole number.", errors={"fromIndex": ["Must be a whole number."]})
+        start = int(start)
         entries = LedgerEntry.objects.filter(index__gte=start).order_by("index")[: page.limit]
         return Response({"entries": [_entry_json(entry) for entry in entries]})
 

@@ -12,6 +12,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -155,6 +156,13 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         headers["WWW-Authenticate"] = 'Bearer realm="api"'
     elif isinstance(exc, Http404 | drf.NotFound):
         status, message = 404, str(exc) if isinstance(exc, drf.NotFound) else "Not Found"
+    elif isinstance(exc, RequestDataTooBig):
+        status, message = 413, "The request body is too large."
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        # Django refuses such bodies while DRF parses them.
+        status, message = 400, "The request has too many fields or files."
+    elif isinstance(exc, SuspiciousOperation):
+        status, message = 400, "The request could not be understood."
     elif isinstance(exc, DjangoPermissionDenied):
         status, message = 403, str(exc) or "Forbidden resource"
     elif isinstance(exc, drf.Throttled):

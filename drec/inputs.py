@@ -1,19 +1,32 @@
 """Parsing request bodies: strict fields and one way to validate."""
 
+import re
+
 from rest_framework import serializers
+
+# C0 and C1 control characters other than tab, line feed and carriage return.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class Text(serializers.CharField):
     """A string field that refuses numbers, booleans, lists and objects (DRF's CharField
     would turn ``123`` into ``"123"``)."""
 
-    default_error_messages = {"invalid": "Must be a string.", "nul": "Must not contain the NUL character."}
+    default_error_messages = {
+        "invalid": "Must be a string.",
+        "nul": "Must not contain the NUL character.",
+        "control": "Must not contain control characters.",
+    }
+
+    def run_validation(self, data=serializers.empty):
+        # Before DRF trims whitespace: "\x1e" counts as whitespace to str.strip().
+        if isinstance(data, str) and CONTROL.search(data):
+            self.fail("nul" if "\x00" in data else "control")
+        return super().run_validation(data)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
-        if "\x00" in data:
-            self.fail("nul")
         return super().to_internal_value(data)
 
 

@@ -23,7 +23,10 @@ Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = None  # nothing is collected for tests; files come from the finders
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# pytest-django puts the test process on locmem anyway; a server process started by a test
+# (tests/acceptance/test_manual_journey.py) may ask for files with EMAIL_BACKEND=file.
+if not os.environ.get("EMAIL_BACKEND"):
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DREC_ADMIN_EMAIL = "admin@drec.local"
 DREC_ADMIN_PASSWORD = "Solar-Admin-2026"  # noqa: S105 (throwaway test database)
 # Every response of the suite is checked for password hashes and private keys.

@@ -47,6 +47,13 @@ def organization_overview(*, user: User, name: str = "") -> QuerySet[Organizatio
 
 
 def organization_get(*, user: User, organization_id) -> Organization:
+    if organization_id not in (None, "") and not isinstance(organization_id, int):
+        try:
+            organization_id = int(organization_id)
+        except (TypeError, ValueError):
+            raise InvalidInput(
+                "organizationId must be a whole number.", errors={"organizationId": ["Must be a whole number."]}
+            ) from None
     organization = organization_list(user=user).filter(pk=organization_id).first() if organization_id else None
     if organization is None:
         raise NotFound(f"No organization found with id {organization_id}")

@@ -12,7 +12,7 @@ from accounts.models import Role
 from devices.api import devices_json
 from devices.services import capacity_range, commissioning_date_range, iso
 from drec.inputs import Text, parse
-from drec.pagination import PAGE_PARAMETERS, paginate
+from drec.pagination import PAGE_PARAMETERS, paginate, paginated_schema
 from drec.permissions import acl
 from organizations.models import OrganizationType
 from organizations.selectors import organization_for
@@ -157,6 +157,7 @@ RESERVATION_OUT = inline_serializer(
         "capacityRange": serializers.CharField(),
     },
 )
+RESERVATIONS_OUT = RESERVATION_OUT.__class__(many=True)  # the same component
 FILTERS = [
     OpenApiParameter("name", str),
     OpenApiParameter("country", str, description="Comma-separated alpha-3 codes (holds devices of each)"),
@@ -190,7 +191,7 @@ class ReservationsView(APIView):
             *PAGE_PARAMETERS,
             *FILTERS,
         ],
-        responses={200: inline_serializer("ReservationPage", {"groupedData": RESERVATION_OUT})},
+        responses={200: paginated_schema("ReservationPage", "groupedData", RESERVATIONS_OUT)},
     )
     def get(self, request):
         params = request.query_params
@@ -237,7 +238,7 @@ class MyReservationsView(APIView):
         operation_id="buyer_reservation_my_list",
         summary="My organization's reservations",
         parameters=[*PAGE_PARAMETERS, *FILTERS],
-        responses={200: inline_serializer("MyReservationPage", {"groupedData": RESERVATION_OUT})},
+        responses={200: paginated_schema("MyReservationPage", "groupedData", RESERVATIONS_OUT)},
     )
     def get(self, request):
         reservations = selectors.reservation_filter(selectors.reservation_list(user=request.user), request.query_params)
