@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from accounts.models import Role
+from accounts.models import Role, UserRole
 from acl.models import VERB_BITS, AclModule, EntityType, ModulePermission, ModuleStatus
 
 
@@ -24,6 +24,26 @@ def granted_masks(user) -> dict[str, int]:
     return masks
 
 
+def granted_masks_sql(user_id: str, role: str) -> tuple[str, list]:
+    """:func:`granted_masks` as a PostgreSQL scalar subquery (a JSON object, module → mask) for
+    the user whose id and role the SQL expressions ``user_id`` and ``role`` give, so that the
+    token lookup brings the caller's grants along (accounts.selectors.access_token_user).
+    tests/acl/test_check.py holds both to the same answers."""
+    grant, module, role_table = ModulePermission._meta.db_table, AclModule._meta.db_table, UserRole._meta.db_table
+    # Names from the models' metadata and the caller's SQL expressions; values are bound.
+    sql = (
+        f"(SELECT COALESCE(json_object_agg(g.name, g.mask), '{{}}')::text FROM ("  # noqa: S608
+        'SELECT m."name", bit_or(p."permissions_value" & m."permissions_value") AS mask '
+        f'FROM "{grant}" p JOIN "{module}" m ON m."id" = p."module_id" '
+        f'LEFT JOIN "{role_table}" r ON r."id" = p."role_id" '
+        'WHERE p."is_active" AND m."status" = %s AND ('
+        f'(p."entity_type" = %s AND r."name" = {role} AND r."status") '
+        f'OR (p."entity_type" = %s AND p."user_id" = {user_id})) '
+        'GROUP BY m."name") g)'
+    )
+    return sql, [ModuleStatus.ENABLE, EntityType.ROLE, EntityType.USER]
+
+
 def may(user, module: str, verb: str, *, masks: dict[str, int] | None = None) -> bool:
     """The access check of every API endpoint, portal page, menu item and button.
 
@@ -37,6 +57,8 @@ def may(user, module: str, verb: str, *, masks: dict[str, int] | None = None) ->
         return False
     if user.role == Role.ADMIN:
         return True
+    if masks is None:
+        masks = getattr(user, "acl_masks", None)  # brought along by the token lookup
     if masks is None:
         masks = granted_masks(user)
     return bool(masks.get(module, 0) & VERB_BITS[verb])

@@ -1,6 +1,7 @@
 """Device API: code-list lookups, devices, bulk CSV upload (backend.md §7)."""
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.plumbing import build_array_type, build_basic_type
@@ -205,12 +206,17 @@ class DeviceOut(serializers.Serializer):
 
 def devices_json(devices: list) -> list[dict]:
     """Devices as JSON with their SDG benefits (one query for the whole list)."""
-    ids = [device.id for device in devices]
-    sdg: dict[int, list[str]] = {}
-    links = Device.sdg_benefits.through.objects.filter(device_id__in=ids).order_by("sdgbenefit__sort_order")
-    for device_id, code in links.values_list("device_id", "sdgbenefit_id"):
-        sdg.setdefault(device_id, []).append(code)
-    context = {"sdg": sdg, "sdg_names": selectors.sdg_names(), "groups": selectors.active_reservations(ids)}
+    if all(hasattr(device, "listed_sdg") for device in devices):  # selectors.device_page
+        sdg = {device.id: device.listed_sdg for device in devices}
+        groups = {device.id: device.listed_group for device in devices}
+    else:
+        ids = [device.id for device in devices]
+        sdg: dict[int, list[str]] = {}
+        links = Device.sdg_benefits.through.objects.filter(device_id__in=ids).order_by("sdgbenefit__sort_order")
+        for device_id, code in links.values_list("device_id", "sdgbenefit_id"):
+            sdg.setdefault(device_id, []).append(code)
+        groups = selectors.active_reservations(ids)
+    context = {"sdg": sdg, "sdg_names": selectors.sdg_names(), "groups": groups}
     return DeviceOut(devices, many=True, context=context).data
 
 
@@ -241,7 +247,7 @@ DEVICE_FILTERS = [
 
 def _device_page(request, devices) -> dict:
     devices = selectors.device_filter(devices, request.query_params).order_by("-created_at", "-id")
-    return paginate(request, devices, key="devices", serialize=devices_json)
+    return paginate(request, devices, key="devices", serialize=devices_json, fetch=selectors.device_page)
 
 
 class DeviceCreateView(APIView):
@@ -427,16 +433,17 @@ class FileUploadView(APIView):
         if not files:
             raise InvalidInput("Send at least one file in the field files.", errors={"files": ["Required."]})
         organization = request.user.organization
-        keys = [
-            bulk.file_upload(
-                acting_user=request.user,
-                organization=organization,
-                name=upload.name,
-                content_type=upload.content_type or "",
-                data=upload.read(settings.DREC_CSV_MAX_BYTES + 1),
-            ).key
-            for upload in files
-        ]
+        with transaction.atomic():  # all the files, or none
+            keys = [
+                bulk.file_upload(
+                    acting_user=request.user,
+                    organization=organization,
+                    name=upload.name,
+                    content_type=upload.content_type or "",
+                    data=upload.read(settings.DREC_CSV_MAX_BYTES + 1),
+                ).key
+                for upload in files
+            ]
         return Response(keys, status=201)
 
 

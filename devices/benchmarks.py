@@ -5,15 +5,17 @@ import io
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.test import Client
 
 from accounts.models import Role, TokenKind, User
 from accounts.services import access_token_issue
+from devices import services
 from devices.bulk import COLUMNS
 from devices.models import CsvJob, CsvJobStatus, Device
-from drec.bench import Benchmark, Result, stopwatch
+from drec.bench import Benchmark, Result, server, stopwatch, wrk
 from organizations.models import Organization, OrganizationType
 from organizations.services import organization_access_grant
 
@@ -132,4 +134,45 @@ def bulk_vs_copy(scale: float = 1.0) -> list[Result]:
     ]
 
 
-BENCHMARKS = [Benchmark("bulk device upload", bulk_vs_copy)]
+def device_list_load(scale: float = 1.0) -> list[Result]:
+    """SPEC §12: ``GET /api/device/my?pagenumber=1`` under 50 concurrent connections (wrk)
+    against gunicorn, for 60 s."""
+    organization, user = _organization("Bench load")
+    count = max(100, int(1000 * scale))
+    data = device_csv(count, prefix="L")
+    rows = list(csv.DictReader(io.StringIO(data.decode())))
+    for row in rows:
+        services.device_register(
+            organization=organization,
+            data={
+                "externalId": row["externalId"],
+                "address": row["address"],
+                "latitude": Decimal(row["latitude"]),
+                "longitude": Decimal(row["longitude"]),
+                "countryCode": row["countryCode"],
+                "fuelCode": row["fuelCode"],
+                "deviceTypeCode": row["deviceTypeCode"],
+                "capacity": Decimal(row["capacity"]),
+                "commissioningDate": COMMISSIONED,
+                "SDGBenefits": ["SDG7"],
+            },
+        )
+    token, _lifetime = access_token_issue(user=user, kind=TokenKind.PASSWORD)
+    seconds = max(5, int(60 * scale))
+    with server() as base:
+        figures = wrk(f"{base}/api/device/my?pagenumber=1", token=token, connections=50, seconds=seconds)
+    rate = figures["requests"] / figures["seconds"]
+    errors = figures["errors"] + figures["non2xx"]
+    met = rate >= 350 and figures["p99"] < 250 and errors == 0
+    return [
+        Result(
+            f"GET /api/device/my?pagenumber=1, 50 connections, {seconds} s (gunicorn 3 workers x 4 threads)",
+            f"{rate:,.0f} req/s, p50 {figures['p50']:.0f} ms, p95 {figures['p95']:.0f} ms, "
+            f"p99 {figures['p99']:.0f} ms, {errors} errors ({figures['requests']:,} requests)",
+            goal="≥ 350 req/s, p99 < 250 ms, 0 errors",
+            met=met,
+        )
+    ]
+
+
+BENCHMARKS = [Benchmark("bulk device upload", bulk_vs_copy), Benchmark("device list load", device_list_load)]

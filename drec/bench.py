@@ -5,10 +5,23 @@ A benchmark builds its own data in the throwaway database of scripts/bench.sh an
 ``Result`` rows; figures are compared with a goal where SPEC §12 sets one.
 """
 
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
 
 
 @dataclass
@@ -43,3 +56,70 @@ def table(results: list[Result]) -> str:
     lines = ["| " + " | ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)) + " |" for row in rows]
     lines.insert(1, "|" + "|".join("-" * (width + 2) for width in widths) + "|")
     return "\n".join(lines)
+
+
+# --- Load: a real server and a real load generator ----------------------------------------
+
+WRK_REPORT = """
+done = function(summary, latency, requests)
+  io.write(string.format(
+    '{"requests": %d, "seconds": %.3f, "errors": %d, "non2xx": %d, "p50": %.3f, "p95": %.3f, "p99": %.3f}\\n',
+    summary.requests, summary.duration / 1e6,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status, latency:percentile(50) / 1e3, latency:percentile(95) / 1e3,
+    latency:percentile(99) / 1e3))
+end
+"""
+
+
+@contextmanager
+def server(*, workers: int = 3, threads: int = 4) -> Iterator[str]:
+    """gunicorn serving this project on a free local port, against this process's database;
+    yields its base URL and stops it afterwards."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    env = {**os.environ, "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost", "DJANGO_LOG_LEVEL": "WARNING"}
+    if env.get("DATABASE_URL"):
+        # The database this process uses (under pytest: the test database, not the URL's).
+        url = urllib.parse.urlsplit(env["DATABASE_URL"])
+        env["DATABASE_URL"] = url._replace(path="/" + connection.settings_dict["NAME"]).geturl()
+    process = subprocess.Popen(  # noqa: S603 (our own executable and arguments)
+        [str(gunicorn), "drec.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "--threads", str(threads), "--worker-class", "gthread", "--log-level", "warning"],
+        cwd=settings.BASE_DIR,
+        env=env,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/api/health", timeout=2):  # noqa: S310 (local)
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def wrk(url: str, *, token: str, connections: int, seconds: int, threads: int = 2) -> dict:
+    """Run wrk against ``url`` with a bearer token; its figures (latencies in ms)."""
+
+    executable = shutil.which("wrk")
+    if executable is None:
+        raise RuntimeError("wrk is missing: install Debian's 'wrk' package (scripts/bench.sh does as root)")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(WRK_REPORT)
+        script.flush()
+        result = subprocess.run(  # noqa: S603 (wrk with our arguments)
+            [executable, "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
+             "-H", f"Authorization: Bearer {token}", "-s", script.name, url],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+    return json.loads(result.stdout.strip().splitlines()[-1])

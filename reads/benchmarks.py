@@ -1,11 +1,14 @@
 """Benchmarks of meter reads (SPEC §12): hourly reads posted through the API in batches of
 10,000, against PostgreSQL's own COPY of the same rows into the same table, in one run."""
 
+import http.client
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import Count, Sum
 from django.test import Client
 from django.utils import timezone
 
@@ -14,7 +17,7 @@ from accounts.services import access_token_issue
 from devices import services as device_services
 from devices.benchmarks import _organization
 from devices.models import Device
-from drec.bench import Benchmark, Result, stopwatch
+from drec.bench import Benchmark, Result, server, stopwatch
 from reads.models import MeterRead
 from reads.services import COPY_COLUMNS
 
@@ -119,4 +122,60 @@ def ingestion_vs_copy(scale: float = 1.0) -> list[Result]:
     ]
 
 
-BENCHMARKS = [Benchmark("meter-read ingestion", ingestion_vs_copy)]
+def concurrent_writers(scale: float = 1.0) -> list[Result]:
+    """20 writers (at scale 1) posting batches of reads for 20 different devices at once to gunicorn;
+    afterwards every read is stored exactly once and nothing else is."""
+    writers = max(2, round(20 * scale))
+    batches = max(1, round(5 * scale))
+    per_batch = 2000
+    reads_per_device = batches * per_batch
+    onboarded = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=reads_per_device + 48)
+    ends = _ends(onboarded, reads_per_device)
+    organization, user = _organization("Bench writers")
+    devices = _devices(organization, writers, onboarded, "W")
+    token, _lifetime = access_token_issue(user=user, kind=TokenKind.PASSWORD)
+    failures: list[str] = []
+
+    def write(base: str, device: Device) -> None:
+        host, port = base.removeprefix("http://").split(":")
+        connection_ = http.client.HTTPConnection(host, int(port), timeout=120)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        for offset in range(0, reads_per_device, per_batch):
+            reads = [
+                {"endtimestamp": end.isoformat().replace("+00:00", "Z"), "value": HOURLY_WH}
+                for end in ends[offset : offset + per_batch]
+            ]
+            body = json.dumps({"type": "Delta", "unit": "Wh", "reads": reads})
+            connection_.request("POST", f"/api/meter-reads/new/{device.external_id}", body, headers)
+            response = connection_.getresponse()
+            response.read()
+            if response.status != 201:
+                failures.append(f"{device.external_id}: {response.status}")
+        connection_.close()
+
+    with server() as base:
+        threads = [threading.Thread(target=write, args=(base, device)) for device in devices]
+        with stopwatch() as elapsed:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        seconds = elapsed()
+    total = writers * reads_per_device
+    stored = MeterRead.objects.filter(device__in=devices).aggregate(count=Count("id"), energy=Sum("value_wh"))
+    distinct = MeterRead.objects.filter(device__in=devices).values("device_id", "end").distinct().count()
+    exact = stored["count"] == total == distinct and stored["energy"] == total * HOURLY_WH and not failures
+    return [
+        Result(
+            f"{writers} concurrent writers, {batches} batches of {per_batch:,} reads each (gunicorn)",
+            f"{total / seconds:,.0f} reads/s; stored {stored['count']:,} of {total:,}, {len(failures)} failed requests",
+            goal="every read stored once, nothing else",
+            met=exact,
+        )
+    ]
+
+
+BENCHMARKS = [
+    Benchmark("meter-read ingestion", ingestion_vs_copy),
+    Benchmark("concurrent read writers", concurrent_writers),
+]

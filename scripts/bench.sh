@@ -4,6 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The load benchmarks drive a real server with wrk (Debian's package).
+if ! command -v wrk >/dev/null; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing Debian package: wrk"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+  else
+    echo "Missing: wrk. Install it (e.g. 'sudo apt-get install wrk') and run make bench again." >&2
+    exit 1
+  fi
+fi
+
 export DJANGO_SETTINGS_MODULE=drec.settings
 export DJANGO_DEBUG=0
 export DJANGO_SECRET_KEY="bench-$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"

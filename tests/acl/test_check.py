@@ -271,3 +271,32 @@ def test_a_bad_token_answers_401(api_client, db):
     response = api_client.get("/api/permission")
     assert response.status_code == 401
     assert response.json()["statusCode"] == 401
+
+
+# --- The grants the token lookup brings along -----------------------------------------------
+
+
+def test_the_token_lookup_brings_the_same_grants_as_the_check(api_user, buyer, token_for, grant):
+    """accounts.selectors.access_token_user reads the caller's grants in the token's own query
+    (acl.selectors.granted_masks_sql); they are the grants granted_masks reads: role grants of
+    switched-on roles and the api user's own, active ones of enabled modules, verbs the module
+    still offers."""
+    from accounts.selectors import access_token_user
+    from acl.selectors import granted_masks
+
+    grant(api_user, "DEVICE_MANAGEMENT_CRUDL", "Read", "Write")
+    grant(api_user, "READS_MANAGEMENT_CRUDL", "Read")
+    ModulePermission.objects.filter(user=api_user, module__name="READS_MANAGEMENT_CRUDL").update(is_active=False)
+    role_grant(Role.BUYER, "CERTIFICATE_LOG_MANAGEMENT_CRUDL", "Read")
+    set_module("FILE_MANAGEMENT_CRUDL", status=ModuleStatus.DISABLE)
+    set_module("USER_MANAGEMENT_CRUDL", permissions_value=VERB_BITS["Read"])
+    for user in (api_user, buyer):
+        looked_up, _token = access_token_user(token_for(user))
+        assert looked_up.acl_masks == granted_masks(user), user.role
+    assert granted_masks(api_user)["DEVICE_MANAGEMENT_CRUDL"] == VERB_BITS["Read"] | VERB_BITS["Write"]
+    assert "READS_MANAGEMENT_CRUDL" not in granted_masks(api_user)
+    assert "FILE_MANAGEMENT_CRUDL" not in granted_masks(buyer)
+
+    UserRole.objects.filter(name=Role.BUYER).update(status=False)  # the role switched off
+    looked_up, _token = access_token_user(token_for(buyer))
+    assert looked_up.acl_masks == granted_masks(buyer) == {}

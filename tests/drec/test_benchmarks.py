@@ -33,3 +33,12 @@ def test_read_ingestion_benchmark_stores_the_reads_and_compares_with_copy():
     assert MeterRead.objects.count() == 200  # the API's reads stay, COPY's were rolled back
     assert results[1].met in (True, False)
     assert "% of COPY" in table(results)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_writers_benchmark_stores_every_read_once_through_a_real_server():
+    from reads.benchmarks import concurrent_writers
+
+    results = concurrent_writers(scale=0.1)
+    assert results[0].met is True, results[0].figure
+    assert "stored 4,000 of 4,000, 0 failed requests" in results[0].figure
