@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import Role, User
 from certificates.models import Certificate, Claim, Contribution, EntryKind, LedgerEntry
-from devices.services import sdg_codes
+from devices.services import sdg_codes, sdg_query
 from drec.errors import InvalidInput, NotFound
 from organizations.models import Organization, OrganizationType
 from organizations.selectors import organization_get
@@ -78,7 +78,7 @@ def certificate_filter(certificates: QuerySet[Certificate], params) -> QuerySet[
         certificates = certificates.filter(Exists(contribution.filter(device__fuel_code_id__in=fuel)))
     if off_takers := _comma_list(params.get("offTaker")):
         certificates = certificates.filter(Exists(contribution.filter(device__off_taker_id__in=off_takers)))
-    if sdg := _comma_list(params.get("SDGBenefits") or params.get("sdgbenefit")):
+    if sdg := sdg_query(params.get("SDGBenefits") or params.get("sdgbenefit")):
         problems: dict = {}
         codes = sdg_codes(sdg, problems)
         if problems:

@@ -136,6 +136,9 @@ def file_upload(*, acting_user, organization, name: str, content_type: str, data
             f"The file is {len(data)} bytes; the limit is {settings.DREC_CSV_MAX_BYTES} bytes (DREC_CSV_MAX_BYTES).",
             errors={"files": [f"Larger than {settings.DREC_CSV_MAX_BYTES} bytes."]},
         )
+    if not name.lower().endswith(".csv"):
+        # Only CSVs are used (bulk upload); a key ending .csv must hold one (backend.md §15.3 #26).
+        raise InvalidInput(f"Invalid file {name}: upload a .csv file.", errors={"files": ["Not a .csv file."]})
     stem = name.rsplit(".", 1)[0][:200]
     return UploadedFile.objects.create(
         key=f"{stem}-{uuid.uuid4()}.csv",

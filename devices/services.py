@@ -98,6 +98,22 @@ def sdg_codes(values, errors: dict) -> list[str]:
     return codes
 
 
+def sdg_query(value) -> list[str]:
+    """The SDG benefits of a comma-separated filter (codes or goal titles, any case) as a list.
+
+    A title holding commas itself ("Industry, Innovation and Infrastructure", as device
+    answers spell it) is one value, never split into unknown pieces; a list (a portal form's)
+    is taken as is."""
+    if isinstance(value, list | tuple):
+        return [str(item).strip() for item in value if str(item).strip()]
+    text = str(value or "")
+    for name, code in CodeLists.get()["sdg_by_name"].items():
+        if "," in name:
+            title = r"\s*,\s*".join(re.escape(part.strip()) for part in name.split(","))
+            text = re.sub(rf"(?<![^,\s]){title}(?![^,\s])", code, text, flags=re.IGNORECASE)
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
 def device_rules(data: dict, *, partial: bool = False) -> dict[str, list[str]]:
     """Check parsed device fields against the rules (backend.md §7.2) and normalise them in
     place; returns the errors by field. Uniqueness within the organization is checked apart."""
@@ -238,7 +254,7 @@ def device_delete(*, device: Device) -> None:
             device.sdg_benefits.clear()
             device.delete()
     except ProtectedError as error:
-        blocking = sorted({obj._meta.verbose_name_plural for obj in error.protected_objects})
+        blocking = sorted({str(obj._meta.verbose_name_plural) for obj in error.protected_objects})
         raise Conflict(
             f"Device {device.external_id} cannot be deleted: it has {', '.join(blocking)}.",
         ) from None

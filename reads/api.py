@@ -4,6 +4,8 @@ import math
 from datetime import datetime
 
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.plumbing import build_array_type, build_basic_type
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -190,6 +192,21 @@ class ReadsView(APIView):
                 "accumulationType must be Monthly or Yearly.", errors={"accumulationType": ["Invalid accumulationType"]}
             )
         return {"aggregateType": kind, "accumulatedReads": [_period_json(p) for p in periods], "timezone": zone.key}
+
+
+class TimeZonesView(APIView):
+    """The time zones a batch of reads may name (the original's endpoint always failed)."""
+
+    acl = acl(READS, "Read")
+
+    @extend_schema(
+        tags=["meter-reads"],
+        summary="IANA time zone names, optionally those containing timezoneSearchKeyword (any case)",
+        parameters=[OpenApiParameter("timezoneSearchKeyword", str, description="Part of a name, e.g. kolkata")],
+        responses={200: build_array_type(build_basic_type(OpenApiTypes.STR))},
+    )
+    def get(self, request):
+        return Response(services.zone_names(search=request.query_params.get("timezoneSearchKeyword", "")))
 
 
 class LatestReadView(APIView):

@@ -68,6 +68,13 @@ def _zone_names() -> dict[str, str]:
     return {name.lower(): name for name in available_timezones()}
 
 
+def zone_names(*, search: str = "") -> list[str]:
+    """The IANA zone names a batch may give as its ``timezone``, sorted; with ``search``, those
+    containing it (any case)."""
+    needle = search.strip().lower()
+    return sorted(name for key, name in _zone_names().items() if needle in key)
+
+
 def zone_get(name: str | None) -> ZoneInfo | None:
     """The IANA zone ``name`` (any case, as the original matched it)."""
     if not name:

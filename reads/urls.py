@@ -3,6 +3,7 @@ from django.urls import path
 from reads import api, views
 
 api_urlpatterns = [
+    path("meter-reads/time-zones", api.TimeZonesView.as_view(), name="api-time-zones"),
     path("meter-reads/new/<str:external_id>", api.ReadsView.as_view(), name="api-reads"),
     path("meter-reads/latestread/<str:external_id>", api.LatestReadView.as_view(), name="api-latest-read"),
     path("yield/config", api.YieldListView.as_view(), name="api-yield-configs"),

@@ -9,7 +9,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import ApiUser, Role, User
 from devices.models import Device
-from devices.services import sdg_codes
+from devices.services import sdg_codes, sdg_query
 from drec.errors import Forbidden, InvalidInput, NotFound
 from organizations.models import Organization, OrganizationType
 from organizations.selectors import organization_get
@@ -137,7 +137,7 @@ def reservation_filter(reservations: QuerySet[Reservation], params) -> QuerySet[
         reservations = reservations.filter(Exists(member.filter(device__fuel_code_id__in=fuel)))
     if off_takers := _comma_list(params.get("offTaker")):
         reservations = reservations.filter(Exists(member.filter(device__off_taker_id__in=off_takers)))
-    if sdg := _comma_list(params.get("sdgbenefit") or params.get("SDGBenefits")):
+    if sdg := sdg_query(params.get("sdgbenefit") or params.get("SDGBenefits")):
         problems: dict = {}
         codes = sdg_codes(sdg, problems)
         if problems:
