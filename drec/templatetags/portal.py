@@ -1,5 +1,7 @@
 """Template helpers of the portal: form fields in the portal's look, and the access check."""
 
+from datetime import datetime
+
 from django import forms, template
 
 from drec.permissions import Rule, acl
@@ -27,6 +29,17 @@ def control(field):
 def is_choice_list(field) -> bool:
     """Radio buttons or checkboxes, one per choice (rendered as a fieldset)."""
     return isinstance(field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
+
+
+@register.filter
+def instant(value):
+    """An ISO 8601 string of the API's answers as a datetime (for ``|date``); other values as they are."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
 
 
 @register.filter

@@ -10,7 +10,7 @@ htmx.onLoad((root) => {
       type: "bar",
       data: {
         labels: data.labels,
-        datasets: [{ label: "Energy (kWh)", data: data.values, backgroundColor: "#2f9e44" }],
+        datasets: [{ label: "Energy (kWh)", data: data.values, backgroundColor: "#2f9e44", maxBarThickness: 64 }],
       },
       options: {
         animation: false,

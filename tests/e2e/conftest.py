@@ -65,6 +65,10 @@ def page(browser, live_server, django_db_serialized_rollback, request):
     recorder = ScreenshotRecorder(folder)
     page.on("load", recorder.on_load)
     page.drec_screenshots = folder
+    # ``page.drec_recorder.drain(page)`` before an action that navigates right after a load (a
+    # select that submits its form): a load's screenshot cut short by the next navigation
+    # hangs until its timeout, and holds up every screenshot after it.
+    page.drec_recorder = recorder
     yield page
     recorder.drain(page)
     context.close()
