@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 
-.PHONY: run test bench lint format
+.PHONY: run test bench lint format audit
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,8 @@ lint: $(VENV)/.requirements-dev
 format: $(VENV)/.requirements-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+## Known vulnerabilities in the pinned requirements (pip-audit; needs the PyPI or OSV advisory service).
+audit: | $(VENV)/bin/python
+	$(VENV)/bin/pip install -q pip-audit
+	$(VENV)/bin/pip-audit -r requirements.txt -r requirements-dev.txt --progress-spinner off
