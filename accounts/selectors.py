@@ -75,11 +75,10 @@ def _token_with_user(jti: uuid.UUID, user_id: int) -> AccessToken | None:
     """``AccessToken.objects.select_related("user__organization__api_user", "user__api_user")``
     for one token, with ``user.acl_masks`` set on PostgreSQL (acl.selectors.may uses them)."""
     sql, params, selected = _token_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, jti if connection.vendor == "postgresql" else jti.hex, user_id])
-        row = cursor.fetchone()
-    if row is None:
+    rows = rawsql.fetch(sql, [*params, jti if connection.vendor == "postgresql" else jti.hex, user_id])
+    if not rows:
         return None
+    row = rows[0]
     objects, start = rawsql.instances(selected, row)
     token, user, organization, managing, own = objects
     rawsql.relate(user, "organization", organization)

@@ -15,7 +15,7 @@ from accounts.services import access_token_issue
 from devices import services
 from devices.bulk import COLUMNS
 from devices.models import CsvJob, CsvJobStatus, Device
-from drec.bench import Benchmark, Result, server, stopwatch, wrk
+from drec.bench import Benchmark, Result, server, server_shape, stopwatch, wrk
 from organizations.models import Organization, OrganizationType
 from organizations.services import organization_access_grant
 
@@ -166,7 +166,7 @@ def device_list_load(scale: float = 1.0) -> list[Result]:
     met = rate >= 350 and figures["p99"] < 250 and errors == 0
     return [
         Result(
-            f"GET /api/device/my?pagenumber=1, 50 connections, {seconds} s (gunicorn 3 workers x 4 threads)",
+            f"GET /api/device/my?pagenumber=1, 50 connections, {seconds} s ({server_shape()})",
             f"{rate:,.0f} req/s, p50 {figures['p50']:.0f} ms, p95 {figures['p95']:.0f} ms, "
             f"p99 {figures['p99']:.0f} ms, {errors} errors ({figures['requests']:,} requests)",
             goal="≥ 350 req/s, p99 < 250 ms, 0 errors",

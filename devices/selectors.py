@@ -2,21 +2,18 @@
 
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from functools import cache
 from zoneinfo import ZoneInfo
 
-from django.db import connection
 from django.db.models import Count, Q, QuerySet, Window
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from accounts.models import ApiUser, Role, User
+from accounts.models import Role, User
 from devices.models import Country, CsvJob, Device, DeviceType, FuelType, SdgBenefit
 from devices.services import CodeLists, sdg_codes, sdg_query
-from drec import rawsql
 from drec.errors import InvalidInput, NotFound
-from drec.pagination import Page, page_rows
+from drec.pagination import Page
 from organizations.models import Organization, OrganizationType
 from organizations.selectors import organization_for, organization_get, organization_list
 from reservations.models import ReservationDevice
@@ -214,59 +211,14 @@ def devices_for_reservation(*, user: User, organization_id) -> QuerySet[Device]:
     )
 
 
-@cache
-def _page_sql() -> tuple[str, list]:
-    """Devices by id with what a listing shows of them (devices.api.DeviceOut): their
-    organization's api user, their country's zones, their SDG codes in the catalogue's order
-    (``listed_sdg``) and the active reservation holding them (``listed_group``)."""
-    parts = [
-        rawsql.columns(Device, "d"),
-        rawsql.columns(Organization, "o", ["id", "api_user"]),
-        rawsql.columns(ApiUser, "oa", ["id", "api_user_id"]),
-        rawsql.columns(Country, "c", ["alpha3", "timezones"]),
-    ]
-    links, sdg = Device.sdg_benefits.through._meta.db_table, SdgBenefit._meta.db_table
-    held = ReservationDevice._meta.db_table
-    table = {model: model._meta.db_table for model in (Device, Organization, ApiUser, Country)}
-    # Names from the models' metadata only; every value is a bound parameter.
-    sql = (
-        f"SELECT {', '.join(part.sql for part in parts)}, "  # noqa: S608
-        f'ARRAY(SELECT l."sdgbenefit_id" FROM "{links}" l JOIN "{sdg}" b ON b."code" = l."sdgbenefit_id" '
-        'WHERE l."device_id" = d."id" ORDER BY b."sort_order"), '
-        f'(SELECT m."reservation_id" FROM "{held}" m WHERE m."device_id" = d."id" AND m."is_active" LIMIT 1) '
-        f'FROM "{table[Device]}" d JOIN "{table[Organization]}" o ON o."id" = d."organization_id" '
-        f'LEFT JOIN "{table[ApiUser]}" oa ON oa."id" = o."api_user_id" '
-        f'LEFT JOIN "{table[Country]}" c ON c."alpha3" = d."country_code" '
-        'WHERE d."id" = ANY(%s)'
-    )
-    return sql, parts
-
-
-def device_page(devices: QuerySet[Device], page: Page) -> tuple[list[Device], int]:
-    """One page of a device listing and the number of all its devices: on PostgreSQL in two
-    statements whatever the page shows (the ids and the count from the filtered queryset, then
-    the devices with their SDG codes and reservation), elsewhere as any other page."""
-    if connection.vendor != "postgresql":
-        return page_rows(devices, page)
+def device_page_ids(devices: QuerySet[Device], page: Page) -> tuple[list[int], int]:
+    """The ids of one page of a device listing and the number of all its devices, in one
+    statement (a window count over the filtered ids)."""
     counted = devices.values_list("id").annotate(listing_total=Window(Count("id")))
     ids_totals = list(counted[page.offset : page.offset + page.limit])
     if not ids_totals:
         return [], (devices.count() if page.offset else 0)
-    ids = [device_id for device_id, _total in ids_totals]
-    sql, parts = _page_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [ids])
-        rows = cursor.fetchall()
-    by_id = {}
-    for row in rows:
-        objects, start = rawsql.instances(parts, row)
-        device, organization, api_user, country = objects
-        rawsql.relate(organization, "api_user", api_user)
-        rawsql.relate(device, "organization", organization)
-        rawsql.relate(device, "country", country)
-        device.listed_sdg, device.listed_group = row[start], row[start + 1]
-        by_id[device.id] = device
-    return [by_id[device_id] for device_id in ids], ids_totals[0][1]
+    return [device_id for device_id, _total in ids_totals], ids_totals[0][1]
 
 
 def active_reservations(device_ids: list[int]) -> dict[int, int]:

@@ -72,10 +72,18 @@ end
 """
 
 
+SERVER_WORKERS = int(os.environ.get("DREC_BENCH_WORKERS", "3"))
+SERVER_THREADS = int(os.environ.get("DREC_BENCH_THREADS", "4"))
+
+
+def server_shape() -> str:
+    return f"gunicorn {SERVER_WORKERS} workers x {SERVER_THREADS} threads"
+
+
 @contextmanager
-def server(*, workers: int = 3, threads: int = 4) -> Iterator[str]:
+def server(*, workers: int = SERVER_WORKERS, threads: int = SERVER_THREADS) -> Iterator[str]:
     """gunicorn serving this project on a free local port, against this process's database;
-    yields its base URL and stops it afterwards."""
+    yields its base URL and stops it afterwards (DREC_BENCH_WORKERS, DREC_BENCH_THREADS)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

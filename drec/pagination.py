@@ -79,7 +79,7 @@ def paginate(
 
     A page past the end is empty rather than an error, so clients can stop on an empty page.
     ``fetch(queryset, page)`` gives the rows and the total when a listing has a faster way
-    (devices.selectors.device_page).
+    (devices.api.device_page_json).
     """
     page = page_from_query(getattr(request, "query_params", request.GET), default_limit=default_limit)
     rows, total = (fetch or page_rows)(queryset, page)
