@@ -15,7 +15,7 @@ from devices.services import CodeLists, sdg_codes, sdg_query
 from drec.errors import InvalidInput, NotFound
 from drec.pagination import Page
 from organizations.models import Organization, OrganizationType
-from organizations.selectors import organization_for, organization_get, organization_list
+from organizations.selectors import organization_for, organization_get, organization_id_value, organization_list
 from reservations.models import ReservationDevice
 
 
@@ -77,12 +77,7 @@ def device_list(*, user: User) -> QuerySet[Device]:
 def device_get(*, user: User, device_id, organization_id=None) -> Device:
     devices = device_list(user=user).filter(pk=device_id)
     if organization_id not in (None, ""):
-        try:
-            devices = devices.filter(organization_id=int(organization_id))
-        except (TypeError, ValueError):
-            raise InvalidInput(
-                "organizationId must be a whole number.", errors={"organizationId": ["Must be a whole number."]}
-            ) from None
+        devices = devices.filter(organization_id=organization_id_value(organization_id))
     device = devices.first()
     if device is None:
         raise NotFound(f"No device found with id {device_id}")

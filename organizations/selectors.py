@@ -46,14 +46,19 @@ def organization_overview(*, user: User, name: str = "") -> QuerySet[Organizatio
     return managed_organization_list(user=user, name=name)
 
 
+def organization_id_value(organization_id) -> int:
+    """An ``organizationId`` as sent (a query string's text): a whole number, or 400."""
+    try:
+        return int(organization_id)
+    except (TypeError, ValueError):
+        raise InvalidInput(
+            "organizationId must be a whole number.", errors={"organizationId": ["Must be a whole number."]}
+        ) from None
+
+
 def organization_get(*, user: User, organization_id) -> Organization:
-    if organization_id not in (None, "") and not isinstance(organization_id, int):
-        try:
-            organization_id = int(organization_id)
-        except (TypeError, ValueError):
-            raise InvalidInput(
-                "organizationId must be a whole number.", errors={"organizationId": ["Must be a whole number."]}
-            ) from None
+    if organization_id not in (None, ""):
+        organization_id = organization_id_value(organization_id)
     organization = organization_list(user=user).filter(pk=organization_id).first() if organization_id else None
     if organization is None:
         raise NotFound(f"No organization found with id {organization_id}")
@@ -74,12 +79,6 @@ def organization_for(*, user: User, organization_id, organization_type: str, pur
         if organization is None:
             raise Forbidden("You do not belong to an organization.")
     else:
-        try:
-            organization_id = int(organization_id)
-        except (TypeError, ValueError):
-            raise InvalidInput(
-                "organizationId must be a whole number.", errors={"organizationId": ["Must be a whole number."]}
-            ) from None
         organization = organization_get(user=user, organization_id=organization_id)
     if organization.organization_type != organization_type:
         raise Forbidden(
