@@ -187,19 +187,20 @@ def ok(reply: Reply, status: int) -> Any:
 
 
 class Mailbox:
-    """The e-mails the server wrote (Django's file backend: one file per connection)."""
+    """The e-mails the server wrote (Django's file backend: a file per backend instance, named by
+    the second and the instance's id, so a later message may be appended to an earlier file)."""
 
     def __init__(self, folder: Path):
         self.folder = folder
-        self.seen: set[Path] = set()
+        self.read: dict[Path, int] = {}  # bytes of each file already read
 
     def new(self) -> list[email.message.Message]:
         """Messages written since the last call, oldest first."""
-        files = sorted(set(self.folder.glob("*.log")) - self.seen, key=lambda path: path.stat().st_mtime_ns)
-        self.seen.update(files)
         messages = []
-        for path in files:
-            for chunk in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+        for path in sorted(self.folder.glob("*.log"), key=lambda path: path.stat().st_mtime_ns):
+            data = path.read_bytes()
+            unread, self.read[path] = data[self.read.get(path, 0) :], len(data)
+            for chunk in unread.split(b"\n" + b"-" * 79 + b"\n"):
                 if chunk.strip():
                     messages.append(email.message_from_bytes(chunk))
         return messages
