@@ -2,17 +2,15 @@
 devices contributed to, api users their tenant's), filters, claims and the redemption report."""
 
 import uuid
-from datetime import UTC, datetime
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import Role, User
 from certificates.models import Certificate, Claim, Contribution, EntryKind, LedgerEntry
-from devices.services import sdg_codes, sdg_query
+from devices.selectors import device_trait_lookups
 from drec.errors import InvalidInput, NotFound
+from drec.inputs import comma_list, query_moment
 from organizations.models import Organization, OrganizationType
 from organizations.selectors import organization_get
 from reservations.models import Reservation
@@ -71,20 +69,14 @@ def certificate_filter(certificates: QuerySet[Certificate], params) -> QuerySet[
     """The original's filters, ANDed: ``country`` (alpha-3, comma list), ``fuelCode``,
     ``offTaker``, ``SDGBenefits`` (a contributing device has one), ``start_date``/``end_date``
     (generation within), ``fromAmountread``/``toAmountread`` (Wh issued)."""
-    if countries := _comma_list(params.get("country")):
+    if countries := comma_list(params.get("country")):
         certificates = certificates.filter(country_id__in=[code.upper() for code in countries])
     contribution = Contribution.objects.filter(certificate=OuterRef("pk"))
-    if fuel := _comma_list(params.get("fuelCode")):
-        certificates = certificates.filter(Exists(contribution.filter(device__fuel_code_id__in=fuel)))
-    if off_takers := _comma_list(params.get("offTaker")):
-        certificates = certificates.filter(Exists(contribution.filter(device__off_taker_id__in=off_takers)))
-    if sdg := sdg_query(params.get("SDGBenefits") or params.get("sdgbenefit")):
-        problems: dict = {}
-        codes = sdg_codes(sdg, problems)
-        if problems:
-            raise InvalidInput(problems["SDGBenefits"][0], errors={"SDGBenefits": problems["SDGBenefits"]})
-        certificates = certificates.filter(Exists(contribution.filter(device__sdg_benefits__in=codes)))
-    start, end = _moment(params, "start_date"), _moment(params, "end_date")
+    for lookup in device_trait_lookups(params, sdg_params=("SDGBenefits", "sdgbenefit"), sdg_error_key="SDGBenefits"):
+        certificates = certificates.filter(
+            Exists(contribution.filter(**{f"device__{name}": value for name, value in lookup.items()}))
+        )
+    start, end = query_moment(params, "start_date"), query_moment(params, "end_date")
     if start and end and start >= end:
         raise InvalidInput("end_date must be after start_date.", errors={"end_date": ["Not after start_date."]})
     if start:
@@ -179,24 +171,3 @@ def _int(value) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise NotFound(f"No certificate found with id {value}") from None
-
-
-def _comma_list(value) -> list[str]:
-    if isinstance(value, list):
-        return [str(item).strip() for item in value if str(item).strip()]
-    return [item.strip() for item in str(value or "").split(",") if item.strip()]
-
-
-def _moment(params, name: str) -> datetime | None:
-    value = str(params.get(name) or "").strip()
-    if not value:
-        return None
-    try:
-        moment = parse_datetime(value)
-        if moment is None and (day := parse_date(value)) is not None:
-            moment = datetime(day.year, day.month, day.day)
-    except ValueError:
-        moment = None
-    if moment is None:
-        raise InvalidInput(f"{name} must be a date (ISO 8601).", errors={name: ["Not a date."]})
-    return moment if moment.tzinfo else timezone.make_aware(moment, UTC)

@@ -1,18 +1,18 @@
 """Reads of devices and their code lists."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet, Window
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import Role, User
 from devices.models import Country, CsvJob, Device, DeviceType, FuelType, SdgBenefit
 from devices.services import CodeLists, sdg_codes, sdg_query
 from drec.errors import InvalidInput, NotFound
+from drec.inputs import comma_list, query_moment
 from drec.pagination import Page
 from organizations.models import Organization, OrganizationType
 from organizations.selectors import organization_for, organization_get, organization_id_value, organization_list
@@ -105,26 +105,22 @@ def device_by_external_id(*, organization: Organization, external_id: str) -> De
     return device
 
 
-def _comma_list(value: str) -> list[str]:
-    return [item.strip() for item in value.split(",") if item.strip()]
-
-
-def _date_bound(params, name: str) -> datetime | None:
-    value = params.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        parsed = parse_datetime(value)
-        if parsed is None:
-            day = parse_date(value)
-            parsed = datetime(day.year, day.month, day.day) if day else None
-    except ValueError:  # well formed but impossible, e.g. 2021-02-30
-        parsed = None
-    if parsed is None:
-        raise InvalidInput(
-            f"{name} must be an ISO 8601 date or date-time, got {value!r}.", errors={name: ["Not a date."]}
-        )
-    return timezone.make_aware(parsed, UTC) if timezone.is_naive(parsed) else parsed
+def device_trait_lookups(params, *, sdg_params: tuple[str, str], sdg_error_key: str) -> list[dict]:
+    """The device filters of listings whose rows hold devices (reservations, certificates):
+    ``fuelCode``, ``offTaker`` and the SDG benefits (first of ``sdg_params`` given), each any of
+    its values, as device lookups; a row qualifies when one of its devices meets each."""
+    lookups = []
+    if fuel := comma_list(params.get("fuelCode")):
+        lookups.append({"fuel_code_id__in": fuel})
+    if off_takers := comma_list(params.get("offTaker")):
+        lookups.append({"off_taker_id__in": off_takers})
+    if sdg := sdg_query(params.get(sdg_params[0]) or params.get(sdg_params[1])):
+        problems: dict = {}
+        codes = sdg_codes(sdg, problems)
+        if problems:
+            raise InvalidInput(problems["SDGBenefits"][0], errors={sdg_error_key: problems["SDGBenefits"]})
+        lookups.append({"sdg_benefits__in": codes})
+    return lookups
 
 
 def device_filter(devices: QuerySet[Device], params) -> QuerySet[Device]:
@@ -134,7 +130,7 @@ def device_filter(devices: QuerySet[Device], params) -> QuerySet[Device]:
         ("deviceTypeCode", "device_type_code_id"),
         ("offTaker", "off_taker_id"),
     ):
-        if values := _comma_list(params.get(param, "")):
+        if values := comma_list(params.get(param, "")):
             devices = devices.filter(**{f"{field}__in": values})
     if country := params.get("country", "").strip():
         if country.upper() not in CodeLists.get()["countryCode"]:
@@ -158,9 +154,9 @@ def device_filter(devices: QuerySet[Device], params) -> QuerySet[Device]:
                 "gridInterconnection must be true or false.", errors={"gridInterconnection": ["Must be true or false."]}
             )
         devices = devices.filter(grid_interconnection=grid == "true")
-    if start := _date_bound(params, "start_date"):
+    if start := query_moment(params, "start_date"):
         devices = devices.filter(commissioning_date__gte=start)
-    if end := _date_bound(params, "end_date"):
+    if end := query_moment(params, "end_date"):
         devices = devices.filter(commissioning_date__lte=end)
     if names := sdg_query(params.get("SDGBenefits", "")):
         errors: dict = {}

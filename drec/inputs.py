@@ -1,8 +1,13 @@
 """Parsing request bodies: strict fields and one way to validate."""
 
 import re
+from datetime import UTC, datetime
 
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import serializers
+
+from drec.errors import InvalidInput
 
 # C0 and C1 control characters other than tab, line feed and carriage return.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -44,3 +49,32 @@ def parse(serializer_class: type[serializers.Serializer], data, **kwargs) -> dic
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+# --- Query strings ------------------------------------------------------------------------
+
+
+def comma_list(value) -> list[str]:
+    """A comma-separated query value (or a form's list) as its non-empty, trimmed items."""
+    if isinstance(value, list | tuple):
+        return [str(item).strip() for item in value if str(item).strip()]
+    return [item.strip() for item in str(value or "").split(",") if item.strip()]
+
+
+def query_moment(params, name: str) -> datetime | None:
+    """``params[name]`` as an aware date-time (ISO 8601; a date is its midnight UTC), None when
+    absent; anything else is a 400 naming it."""
+    value = str(params.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        moment = parse_datetime(value)
+        if moment is None and (day := parse_date(value)) is not None:
+            moment = datetime(day.year, day.month, day.day)
+    except ValueError:  # well formed but impossible, e.g. 2026-02-30
+        moment = None
+    if moment is None:
+        raise InvalidInput(
+            f"{name} must be an ISO 8601 date or date-time, got {value!r}.", errors={name: ["Not a date."]}
+        )
+    return timezone.make_aware(moment, UTC) if timezone.is_naive(moment) else moment

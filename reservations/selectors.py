@@ -1,16 +1,14 @@
 """Reads of buyer reservations: who sees which (tenancy), filters, and their member devices."""
 
 import uuid
-from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import ApiUser, Role, User
 from devices.models import Device
-from devices.services import sdg_codes, sdg_query
+from devices.selectors import device_trait_lookups
 from drec.errors import Forbidden, InvalidInput, NotFound
+from drec.inputs import comma_list, query_moment
 from organizations.models import Organization, OrganizationType
 from organizations.selectors import organization_get
 from reservations.models import Reservation, ReservationDevice
@@ -100,27 +98,6 @@ def _uuid(value):
         raise InvalidInput("apiuserId must be a UUID.", errors={"apiuserId": ["Not a UUID."]}) from None
 
 
-def _comma_list(value) -> list[str]:
-    return [item.strip() for item in str(value or "").split(",") if item.strip()]
-
-
-def _moment(params, name: str) -> datetime | None:
-    value = str(params.get(name) or "").strip()
-    if not value:
-        return None
-    try:
-        moment = parse_datetime(value)
-        if moment is None and (day := parse_date(value)) is not None:
-            moment = datetime(day.year, day.month, day.day)
-    except ValueError:  # well formed but impossible, e.g. 2026-02-30
-        moment = None
-    if moment is None:
-        raise InvalidInput(f"{name} must be a date (ISO 8601).", errors={name: ["Not a date."]})
-    if moment.tzinfo is None:
-        moment = timezone.make_aware(moment, timezone.UTC)
-    return moment
-
-
 def reservation_filter(reservations: QuerySet[Reservation], params) -> QuerySet[Reservation]:
     """The original's filters (backend.md §9.2), ANDed: ``name`` (contains), ``country``
     (comma list: holds devices of every one), ``fuelCode``, ``offTaker`` and ``sdgbenefit``
@@ -128,22 +105,16 @@ def reservation_filter(reservations: QuerySet[Reservation], params) -> QuerySet[
     (All, Active, Deactive)."""
     if name := str(params.get("name") or "").strip():
         reservations = reservations.filter(name__icontains=name)
-    for country in _comma_list(params.get("country")):
+    for country in comma_list(params.get("country")):
         reservations = reservations.filter(
             Exists(ReservationDevice.objects.filter(reservation=OuterRef("pk"), device__country_id=country.upper()))
         )
     member = ReservationDevice.objects.filter(reservation=OuterRef("pk"))
-    if fuel := _comma_list(params.get("fuelCode")):
-        reservations = reservations.filter(Exists(member.filter(device__fuel_code_id__in=fuel)))
-    if off_takers := _comma_list(params.get("offTaker")):
-        reservations = reservations.filter(Exists(member.filter(device__off_taker_id__in=off_takers)))
-    if sdg := sdg_query(params.get("sdgbenefit") or params.get("SDGBenefits")):
-        problems: dict = {}
-        codes = sdg_codes(sdg, problems)
-        if problems:
-            raise InvalidInput(problems["SDGBenefits"][0], errors={"sdgbenefit": problems["SDGBenefits"]})
-        reservations = reservations.filter(Exists(member.filter(device__sdg_benefits__in=codes)))
-    start, end = _moment(params, "start_date"), _moment(params, "end_date")
+    for lookup in device_trait_lookups(params, sdg_params=("sdgbenefit", "SDGBenefits"), sdg_error_key="sdgbenefit"):
+        reservations = reservations.filter(
+            Exists(member.filter(**{f"device__{name}": value for name, value in lookup.items()}))
+        )
+    start, end = query_moment(params, "start_date"), query_moment(params, "end_date")
     if start and end and start >= end:
         raise InvalidInput("End date should be greater then from Start date", errors={"end_date": ["Before start."]})
     if start:

@@ -106,8 +106,8 @@ def wait_until_healthy(served: Server, timeout: float = 30) -> None:
         try:
             if Client(served.url).get("/api/health").status == 200:
                 return
-        except OSError:
-            pass
+        except OSError as error:  # not listening yet: try again until the deadline
+            print(f"waiting for gunicorn: {error}")
         if time.monotonic() > deadline:
             pytest.fail(f"gunicorn did not answer /api/health in {timeout} s:\n{served.log.read_text()[-3000:]}")
         time.sleep(0.1)
