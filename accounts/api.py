@@ -13,12 +13,11 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.models import AccessToken, Role
+from accounts.rules import API_USER_KEYS, OWN_ACCOUNT, SIGN_UP
 from drec.errors import Gone
 from drec.inputs import Email, Text, parse
-from drec.permissions import AUTHENTICATED, PUBLIC, only
+from drec.permissions import PUBLIC
 from organizations.api import OrganizationOut
-
-API_USER_ONLY = only(Role.API_USER)
 
 # --- Output -----------------------------------------------------------------------------
 
@@ -86,7 +85,9 @@ class RegisterIn(serializers.Serializer):
 
 
 class RegisterView(APIView):
-    acl = PUBLIC
+    # Public for self-registration; registering under an api_user_id is the managed
+    # registration, which the service holds to accounts.rules.MANAGED_ORGANIZATION_REGISTER.
+    acl = SIGN_UP
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "register"
 
@@ -140,7 +141,7 @@ class LoginView(APIView):
 
 
 class LogoutView(APIView):
-    acl = AUTHENTICATED
+    acl = OWN_ACCOUNT
 
     @extend_schema(
         tags=["auth"],
@@ -200,7 +201,7 @@ def private_key_download(private_pem: bytes, kid: str) -> HttpResponse:
 
 
 class KeyListView(APIView):
-    acl = API_USER_ONLY
+    acl = API_USER_KEYS
     # JSON only: a form field left blank would be dropped on the way, and a request meant to
     # register a key would get a generated one instead.
     parser_classes = [JSONParser]
@@ -231,7 +232,7 @@ class KeyListView(APIView):
 
 
 class KeyDetailView(APIView):
-    acl = API_USER_ONLY
+    acl = API_USER_KEYS
 
     @extend_schema(tags=["auth"], summary="Revoke one of your keys", responses={200: SUCCESS})
     def delete(self, request, kid: str):
@@ -295,7 +296,7 @@ class TokenView(APIView):
 
 
 class MeView(APIView):
-    acl = AUTHENTICATED
+    acl = OWN_ACCOUNT
 
     @extend_schema(tags=["user"], summary="Your account and organization", responses={200: MeOut})
     def get(self, request):
@@ -310,7 +311,7 @@ class ProfileIn(serializers.Serializer):
 
 
 class ProfileView(APIView):
-    acl = AUTHENTICATED
+    acl = OWN_ACCOUNT
 
     @extend_schema(tags=["user"], summary="Update your name and e-mail", request=ProfileIn, responses={200: UserOut})
     def put(self, request):
@@ -328,7 +329,7 @@ class PasswordIn(serializers.Serializer):
 
 
 class PasswordView(APIView):
-    acl = AUTHENTICATED
+    acl = OWN_ACCOUNT
 
     @extend_schema(
         tags=["user"], summary="Change your password (current one needed)", request=PasswordIn, responses={200: UserOut}
@@ -359,7 +360,7 @@ class ConfirmEmailView(APIView):
 
 
 class ResendConfirmEmailView(APIView):
-    acl = AUTHENTICATED
+    acl = OWN_ACCOUNT
 
     @extend_schema(
         tags=["user"], summary="Send the confirmation e-mail again", request=None, responses={200: SUCCEEDED}

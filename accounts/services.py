@@ -31,7 +31,9 @@ from accounts.models import (
     User,
     UserStatus,
 )
+from accounts.rules import MANAGED_ORGANIZATION_REGISTER
 from drec.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
+from drec.permissions import FORBIDDEN
 from drec.tasks import enqueue
 from drec.throttling import FailureLimit
 from organizations.models import Organization, OrganizationStatus, OrganizationType
@@ -121,15 +123,13 @@ def _organization_type(value: str) -> str:
 
 def _managing_api_user(*, acting_user, api_user_id) -> ApiUser:
     """The api user registering an organization under itself; it must be the caller."""
-    from acl.selectors import may
-
     if acting_user is None or not acting_user.is_authenticated:
         raise Unauthorized("Sign in as the api user to register organizations under its api_user_id.")
     api_user = getattr(acting_user, "api_user", None) if acting_user.role == Role.API_USER else None
     if api_user is None or str(api_user.api_user_id) != str(api_user_id):
         raise Forbidden("api_user_id must be your own: organizations can only be registered under yourself.")
-    if not may(acting_user, "USER_MANAGEMENT_CRUDL", "Write"):
-        raise Forbidden("Forbidden resource")
+    if not MANAGED_ORGANIZATION_REGISTER.allows(acting_user):
+        raise Forbidden(FORBIDDEN)
     return api_user
 
 
@@ -227,6 +227,38 @@ def user_register(
     elif managing is None:
         enqueue("accounts.tasks.email_confirmation_send", user.pk)
     return user
+
+
+def organization_register_for(
+    *,
+    acting_user: User,
+    first_name: str,
+    last_name: str,
+    email: str,
+    organization_type: str,
+    org_name: str,
+    org_address: str = "",
+    password: str | None = None,
+    confirm_password: str | None = None,
+) -> User:
+    """A Developer or Buyer organization and its first user, registered by someone signed in
+    (the super admin's "Add Organizations" and POST /api/admin/users): an api user's is managed
+    by it (under the same rule as POST /api/user/register with its api_user_id); anyone
+    else's is a direct organization whose user chooses a password from an e-mailed link."""
+    api_user = getattr(acting_user, "api_user", None) if acting_user.role == Role.API_USER else None
+    return user_register(
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        password=password,
+        confirm_password=confirm_password,
+        organization_type=organization_type,
+        org_name=org_name,
+        org_address=org_address,
+        api_user_id=api_user.api_user_id if api_user else None,
+        acting_user=acting_user,
+        by_admin=api_user is None,
+    )
 
 
 # --- Access tokens ----------------------------------------------------------------------

@@ -5,21 +5,20 @@ from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import forms, selectors, services
 from accounts.api import private_key_download
 from accounts.models import Role
+from accounts.rules import API_USER_KEYS, OWN_ACCOUNT, SIGN_UP
 from drec.errors import DomainError
 from drec.forms import show_error
-from drec.permissions import AUTHENTICATED, PUBLIC, only, portal_rule
+from drec.permissions import PUBLIC, Action, page, portal_view
 
 BACKEND = "accounts.backends.AuthenticationBackend"
 KEY_PENDING = "api_user_key_pending"
 
 
-@portal_rule(PUBLIC)
-@require_http_methods(["GET", "POST"])
+@portal_view({"GET": page(SIGN_UP, no_twin="the registration form"), "POST": Action(SIGN_UP, twin="POST api-register")})
 def register(request):
     """The three-step registration of the seed (user, organization, security)."""
     if request.user.is_authenticated:
@@ -56,7 +55,7 @@ def register(request):
     )
 
 
-@portal_rule(only(Role.API_USER))
+@portal_view({"GET": page(API_USER_KEYS, no_twin="the one-time key download page")})
 def api_user_key(request):
     """After registering, an api user downloads its private key, once."""
     if not request.session.get(KEY_PENDING):
@@ -64,8 +63,7 @@ def api_user_key(request):
     return render(request, "accounts/api_user_key.html", {"next": reverse("apiuser-permission-request")})
 
 
-@portal_rule(only(Role.API_USER))
-@require_POST
+@portal_view({"POST": Action(API_USER_KEYS, twin="POST api-keys")})
 def api_user_key_download(request):
     """Generate the key pair in memory, keep the public half, stream the private key."""
     generated = None
@@ -77,8 +75,9 @@ def api_user_key_download(request):
     return private_key_download(private_pem, key.kid)
 
 
-@portal_rule(PUBLIC)
-@require_http_methods(["GET", "POST"])
+@portal_view(
+    {"GET": page(PUBLIC, no_twin="the confirmation link's page"), "POST": Action(PUBLIC, twin="PUT api-confirm-email")}
+)
 def confirm_email(request):
     token = request.POST.get("token") or request.GET.get("token", "")
     context = {"token": token}
@@ -92,8 +91,7 @@ def confirm_email(request):
     return render(request, "accounts/confirm_email.html", context)
 
 
-@portal_rule(PUBLIC)
-@require_http_methods(["GET", "POST"])
+@portal_view({"GET": page(PUBLIC, no_twin="the form"), "POST": Action(PUBLIC, twin="POST api-forget-password")})
 def forgot_password(request):
     form = forms.ForgotPasswordForm(request.POST or None)
     sent = False
@@ -107,8 +105,9 @@ def forgot_password(request):
     return render(request, "accounts/forgot_password.html", {"form": form, "sent": sent})
 
 
-@portal_rule(PUBLIC)
-@require_http_methods(["GET", "POST"])
+@portal_view(
+    {"GET": page(PUBLIC, no_twin="the reset link's page"), "POST": Action(PUBLIC, twin="PUT api-reset-password")}
+)
 def reset_password(request):
     token = request.POST.get("token") or request.GET.get("token", "")
     try:
@@ -131,8 +130,15 @@ def reset_password(request):
     return render(request, "accounts/reset_password.html", {"form": form, "token": token, "account": account})
 
 
-@portal_rule(AUTHENTICATED)
-@require_http_methods(["GET", "POST"])
+@portal_view(
+    {
+        "GET": page(OWN_ACCOUNT, twin="GET api-me"),
+        "POST details": Action(OWN_ACCOUNT, twin="PUT api-profile"),
+        "POST password": Action(OWN_ACCOUNT, twin="PUT api-password"),
+        "POST resend": Action(OWN_ACCOUNT, twin="PUT api-resend-confirm-email"),
+    },
+    action_field="tab",
+)
 def profile(request):
     """User Details and Security Setting tabs (seed §3.7), the latter with the current password."""
     user = request.user

@@ -9,13 +9,23 @@ from accounts import selectors as account_selectors
 from accounts.models import Role
 from acl import selectors, services
 from acl.models import EntityType, ModuleStatus
+from acl.rules import (
+    API_USER_VERIFY,
+    API_USERS_READ,
+    GRANT_CREATE,
+    GRANT_UPDATE,
+    GRANTS_READ,
+    MODULE_CREATE,
+    MODULE_UPDATE,
+    MODULES_READ,
+    OWN_GRANTS_READ,
+    PERMISSION_REQUEST,
+)
 from drec.errors import NotFound
 from drec.inputs import Text, parse
 from drec.pagination import PAGE_PARAMETERS, paginate, paginated_schema
-from drec.permissions import AUTHENTICATED, acl, only
 from organizations.api import OrganizationOut
 
-ADMIN = only(Role.ADMIN)
 GRANT_STATUS = [(0, "inactive"), (1, "active")]
 
 
@@ -66,7 +76,7 @@ class ModuleUpdateIn(serializers.Serializer):
 
 
 class ModuleListView(APIView):
-    acl = {"get": AUTHENTICATED, "post": ADMIN}
+    acl = {"get": MODULES_READ, "post": MODULE_CREATE}
 
     @extend_schema(tags=["ACL modules"], summary="All ACL modules", responses={200: ModuleOut(many=True)})
     def get(self, request):
@@ -82,7 +92,7 @@ class ModuleListView(APIView):
 
 
 class ModuleUpdateView(APIView):
-    acl = ADMIN
+    acl = MODULE_UPDATE
 
     @extend_schema(
         tags=["ACL modules"],
@@ -100,7 +110,7 @@ class ModuleUpdateView(APIView):
 
 
 class PermissionListView(APIView):
-    acl = acl("PERMISSION_MANAGEMENT_CRUDL", "Read")
+    acl = GRANTS_READ
 
     @extend_schema(tags=["permission"], summary="All grants, newest first", responses={200: PermissionOut(many=True)})
     def get(self, request):
@@ -108,7 +118,7 @@ class PermissionListView(APIView):
 
 
 class RolePermissionView(APIView):
-    acl = acl("PERMISSION_MANAGEMENT_CRUDL", "Read")
+    acl = GRANTS_READ
 
     @extend_schema(tags=["permission"], summary="Grants of one role", responses={200: PermissionOut(many=True)})
     def get(self, request, role_id: int):
@@ -118,7 +128,7 @@ class RolePermissionView(APIView):
 class UserPermissionView(APIView):
     """An api user's own grants (the admin may read anyone's)."""
 
-    acl = AUTHENTICATED
+    acl = OWN_GRANTS_READ
 
     @extend_schema(tags=["permission"], summary="Grants of one api user", responses={200: PermissionOut(many=True)})
     def get(self, request, user_id: int):
@@ -137,7 +147,7 @@ class PermissionIn(serializers.Serializer):
 
 
 class PermissionCreateView(APIView):
-    acl = ADMIN
+    acl = GRANT_CREATE
 
     @extend_schema(
         tags=["permission"],
@@ -163,7 +173,7 @@ class PermissionUpdateIn(serializers.Serializer):
 
 
 class PermissionUpdateView(APIView):
-    acl = only(Role.ADMIN, Role.API_USER)
+    acl = GRANT_UPDATE
 
     @extend_schema(
         tags=["permission"],
@@ -189,7 +199,7 @@ class RequestItemIn(serializers.Serializer):
 
 
 class ApiUserRequestView(APIView):
-    acl = only(Role.API_USER)
+    acl = PERMISSION_REQUEST
 
     @extend_schema(
         tags=["permission"],
@@ -213,7 +223,7 @@ class VerifyIn(serializers.Serializer):
 
 
 class ApiUserVerifyView(APIView):
-    acl = ADMIN
+    acl = API_USER_VERIFY
 
     @extend_schema(
         tags=["permission"],
@@ -244,7 +254,7 @@ class ApiUserOut(serializers.Serializer):
 
 
 class AdminApiUsersView(APIView):
-    acl = acl("ADMIN_MANAGEMENT_CRUDL", "Read")
+    acl = API_USERS_READ
 
     @extend_schema(
         tags=["admin"],

@@ -5,19 +5,26 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
 
 from accounts import selectors as account_selectors
 from accounts.models import PermissionStatus, Role, User, UserRole
 from acl import selectors, services
 from acl.models import VERB_BITS, EntityType, ModuleStatus
-from drec.errors import DomainError
-from drec.forms import show_error
+from acl.rules import (
+    API_USER_VERIFY,
+    GRANT_CREATE,
+    GRANT_UPDATE,
+    MODULE_CREATE,
+    MODULE_UPDATE,
+    PERMISSION_REQUEST,
+    SUPER_ADMIN,
+)
+from drec.errors import DomainError, NotFound
+from drec.forms import on_form, show_error
+from drec.inputs import object_id
 from drec.pagination import paginate
-from drec.permissions import only, portal_rule
+from drec.permissions import Action, page, portal_view
 
-ADMIN = only(Role.ADMIN)
-API_USER = only(Role.API_USER)
 VERB_CHOICES = [(verb, verb) for verb in VERB_BITS]
 
 
@@ -46,6 +53,7 @@ def _matrix(*, selected: dict[int, list[str]] | None = None, locked: dict[int, s
 
 
 def _error_messages(error: DomainError) -> list[str]:
+    on_form(error)
     if isinstance(error.errors, list) and error.errors and isinstance(error.errors[0], dict):
         return [item["message"] for item in error.errors]
     return [error.message]
@@ -70,8 +78,13 @@ class ModuleEditForm(forms.Form):
     )
 
 
-@portal_rule(ADMIN)
-@require_http_methods(["GET", "POST"])
+@portal_view(
+    {
+        "GET": page(SUPER_ADMIN, twin="GET api-acl-modules"),
+        "POST create": Action(MODULE_CREATE, twin="POST api-acl-modules"),
+        "POST edit": Action(MODULE_UPDATE, twin="PUT api-acl-module-update"),
+    }
+)
 def acl_modules(request):
     action = request.POST.get("action")
     form = ModuleForm(request.POST if action == "create" else None)
@@ -79,6 +92,8 @@ def acl_modules(request):
         selectors.module_get(module_id=int(request.GET["edit"])) if request.GET.get("edit", "").isdigit() else None
     )
     edit_form = None
+    if action == "edit" and editing is None:
+        raise NotFound(f"No ACL module with id {request.GET.get('edit', '')}")
     if editing is not None:
         edit_form = ModuleEditForm(
             request.POST if action == "edit" else None,
@@ -116,8 +131,13 @@ def acl_modules(request):
 # --- Role permissions -------------------------------------------------------------------
 
 
-@portal_rule(ADMIN)
-@require_http_methods(["GET", "POST"])
+@portal_view(
+    {
+        "GET": page(SUPER_ADMIN, no_twin="the role grants' matrix"),
+        "POST add": Action(GRANT_CREATE, twin="POST api-permission-create"),
+        "POST edit": Action(GRANT_UPDATE, twin="PUT api-permission-update"),
+    }
+)
 def role_permissions(request):
     roles = UserRole.objects.exclude(name=Role.ADMIN)
     action = request.POST.get("action")
@@ -140,11 +160,11 @@ def role_permissions(request):
     editing = None
     if request.GET.get("edit", "").isdigit():
         editing = selectors.role_permission_list_all().filter(pk=int(request.GET["edit"])).first()
-    if action == "edit" and editing is not None:
+    if action == "edit":
         try:
-            services.permission_update(
+            editing = services.permission_update(
                 acting_user=request.user,
-                permission_id=editing.id,
+                permission_id=object_id(request.GET.get("edit")),
                 permissions=request.POST.getlist("permissions"),
                 active=request.POST.get("active") == "1",
             )
@@ -171,7 +191,7 @@ def role_permissions(request):
 # --- Api users and their requests (admin) -----------------------------------------------
 
 
-@portal_rule(ADMIN)
+@portal_view({"GET": page(SUPER_ADMIN, twin="GET api-admin-apiusers")})
 def api_users(request):
     organization_name = request.GET.get("organizationName", "").strip()
     page = paginate(
@@ -183,7 +203,7 @@ def api_users(request):
     return render(request, "acl/api_users.html", {"page": page, "organization_name": organization_name})
 
 
-@portal_rule(ADMIN)
+@portal_view({"GET": page(SUPER_ADMIN, no_twin="a list to pick an api user from")})
 def api_user_picker(request):
     if request.GET.get("user", "").isdigit():
         return redirect("admin-api-user-permission-detail", user_id=int(request.GET["user"]))
@@ -197,8 +217,12 @@ class VerifyForm(forms.Form):
     )
 
 
-@portal_rule(ADMIN)
-@require_http_methods(["GET", "POST"])
+@portal_view(
+    {
+        "GET": page(SUPER_ADMIN, twin="GET api-user-permissions"),
+        "POST": Action(API_USER_VERIFY, twin="PUT api-permission-verify"),
+    }
+)
 def api_user_permissions(request, user_id: int):
     account = get_object_or_404(User.objects.select_related("api_user", "organization"), pk=user_id, role=Role.API_USER)
     form = VerifyForm(request.POST or None)
@@ -225,8 +249,12 @@ def api_user_permissions(request, user_id: int):
 # --- The api user's own requests --------------------------------------------------------
 
 
-@portal_rule(API_USER)
-@require_http_methods(["GET", "POST"])
+@portal_view(
+    {
+        "GET": page(PERMISSION_REQUEST, no_twin="the Permission Request form"),
+        "POST": Action(PERMISSION_REQUEST, twin="POST api-permission-request"),
+    }
+)
 def permission_request(request):
     """Module Permission Request Form: tick modules and their verbs, then wait for approval."""
     requested = {
@@ -251,17 +279,23 @@ def permission_request(request):
     )
 
 
-@portal_rule(API_USER)
-@require_http_methods(["GET", "POST"])
+@portal_view(
+    {
+        "GET": page(PERMISSION_REQUEST, twin="GET api-user-permissions"),
+        "POST": Action(GRANT_UPDATE, twin="PUT api-permission-update"),
+    }
+)
 def my_permissions(request):
     """My Permission: the api user's grants; editing one sends it back for approval."""
     grants = selectors.permission_list(user=request.user)
     editing = grants.filter(pk=int(request.GET["edit"])).first() if request.GET.get("edit", "").isdigit() else None
     errors: list[str] = []
-    if request.method == "POST" and editing is not None:
+    if request.method == "POST":
         try:
-            services.permission_update(
-                acting_user=request.user, permission_id=editing.id, permissions=request.POST.getlist("permissions")
+            editing = services.permission_update(
+                acting_user=request.user,
+                permission_id=object_id(request.GET.get("edit")),
+                permissions=request.POST.getlist("permissions"),
             )
         except DomainError as error:
             errors = _error_messages(error)

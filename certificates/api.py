@@ -14,18 +14,15 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Role
 from certificates import ledger, selectors, services
 from certificates.models import LedgerEntry
+from certificates.rules import CERTIFICATE_READ, CLAIM, ISSUE_NOW
 from devices.services import capacity_range, commissioning_date_range, iso
 from drec.errors import InvalidInput
 from drec.inputs import Text, parse
 from drec.pagination import page_from_query, page_rows
-from drec.permissions import PUBLIC, Rule, acl, only
+from drec.permissions import PUBLIC
 
-LOGS = "CERTIFICATE_LOG_MANAGEMENT_CRUDL"
-# Claims: the buyer's side of the certificate (its members who reserve, its api user).
-CLAIMERS = Rule(module="BUYER_RESERVATION_MANAGEMENT_CRUDL", verb="Write", roles=frozenset({Role.BUYER, Role.API_USER}))
 OTHER_DEVICES = "Other Devices"
 
 
@@ -175,7 +172,7 @@ def _page(request, queryset, size: int):
 
 
 class CertifiedLogOfDevicesView(APIView):
-    acl = acl(LOGS, "Read")
+    acl = CERTIFICATE_READ
 
     @extend_schema(
         tags=["certificate-log"],
@@ -213,7 +210,7 @@ class CertifiedLogOfDevicesView(APIView):
 
 
 class ReservationCertificatesView(APIView):
-    acl = acl(LOGS, "Read")
+    acl = CERTIFICATE_READ
 
     @extend_schema(
         tags=["certificate-log"],
@@ -258,7 +255,7 @@ class ClaimIn(serializers.Serializer):
 
 
 class ClaimView(APIView):
-    acl = CLAIMERS
+    acl = CLAIM
 
     @extend_schema(
         tags=["certificate-log"],
@@ -320,7 +317,7 @@ def redemption_row(claim) -> dict:
 
 
 class RedemptionReportView(APIView):
-    acl = acl(LOGS, "Read")
+    acl = CERTIFICATE_READ
 
     @extend_schema(
         tags=["certificate-log"],
@@ -387,7 +384,7 @@ def export_csv(reservation, developer=None) -> str:
 
 
 class ExportPerDeviceView(APIView):
-    acl = acl(LOGS, "Read")
+    acl = CERTIFICATE_READ
 
     @extend_schema(
         tags=["certificate-log"],
@@ -530,7 +527,7 @@ class VerifyView(APIView):
 class IssueNowView(APIView):
     """The admin's trigger of an issuance run (the schedule runs it every minute anyway)."""
 
-    acl = only(Role.ADMIN)
+    acl = ISSUE_NOW
 
     @extend_schema(
         tags=["drec-issuer"],

@@ -11,20 +11,17 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
 from certificates import api, forms, ledger, selectors, services
-from certificates.api import CLAIMERS, LOGS
+from certificates.rules import CERTIFICATE_READ, CLAIM
 from drec.errors import DomainError
 from drec.forms import show_error
 from drec.pagination import paginate
-from drec.permissions import PUBLIC, acl, portal_rule
+from drec.permissions import PUBLIC, Action, page, portal_view
 from organizations.models import OrganizationType
 from organizations.selectors import organization_list
 from reservations.selectors import reservation_get
-
-CERTIFICATES_READ = acl(LOGS, "Read")
 
 
 def _organizations(user, kind: str | None):
@@ -40,7 +37,7 @@ def _card(certificate, developer=None) -> dict:
     return {"certificate": certificate, "log": api.certificate_json(certificate, developer=developer)}
 
 
-@portal_rule(CERTIFICATES_READ)
+@portal_view({"GET": page(CERTIFICATE_READ, twin="GET api-certificates")})
 def certificate_list(request):
     """All Certificate: the buyer's view (its reservations') or the developer's view (those
     its devices contributed to), with filters, cards and energy certified per month."""
@@ -78,12 +75,12 @@ def certificate_list(request):
         "page": page,
         "chart": chart,
         "developer_page": developer_page,
-        "may_claim": not developer_page and CLAIMERS.allows(request.user),
+        "may_claim": not developer_page and CLAIM.allows(request.user),
     }
     return render(request, "certificates/certificate_list.html", context)
 
 
-@portal_rule(CERTIFICATES_READ)
+@portal_view({"GET": page(CERTIFICATE_READ, twin="GET api-reservation-certificates")})
 def reservation_certificates(request, reservation_id: int):
     """All Certificate of one reservation (from My Reservation List)."""
     reservation = reservation_get(user=request.user, reservation_id=reservation_id)
@@ -94,46 +91,49 @@ def reservation_certificates(request, reservation_id: int):
         key="certificates",
         serialize=lambda rows: [_card(c, developer) for c in rows],
     )
-    may_claim = developer is None and CLAIMERS.allows(request.user)
+    may_claim = developer is None and CLAIM.allows(request.user)
     context = {"reservation": reservation, "page": page, "may_claim": may_claim}
     return render(request, "certificates/reservation_certificates.html", context)
 
 
-@portal_rule(CERTIFICATES_READ)
-@require_http_methods(["GET", "POST"])
+@portal_view(
+    {
+        "GET": page(CERTIFICATE_READ, no_twin="one certificate: the API lists it among the certificate logs"),
+        "POST": Action(CLAIM, twin="POST api-claim"),
+    }
+)
 def certificate_detail(request, certificate_id: int):
     """A certificate: its volume and period, each device's share, its claims and its ledger
     entries; its buyer may claim from it here."""
     certificate = selectors.certificate_get(user=request.user, certificate_id=certificate_id)
     _certificates, developer = selectors.certificate_view(user=request.user)
-    may_claim = developer is None and CLAIMERS.allows(request.user) and certificate.unclaimed_wh > 0
-    form = forms.ClaimForm(request.POST or None, unclaimed_wh=certificate.unclaimed_wh) if may_claim else None
-    if request.method == "POST":
-        if form is None:
+    may_claim = developer is None and CLAIM.allows(request.user) and certificate.unclaimed_wh > 0
+    form = None
+    if may_claim or request.method == "POST":
+        form = forms.ClaimForm(request.POST or None, unclaimed_wh=certificate.unclaimed_wh)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            claim = services.claim_create(
+                acting_user=request.user,
+                certificate=certificate,
+                request=services.ClaimRequest(
+                    amount_wh=data["amount"],
+                    beneficiary=data["beneficiary"].strip(),
+                    location=data["location"].strip(),
+                    country_code=data["countryCode"],
+                    period_start=datetime.combine(data["periodStartDate"], time.min, tzinfo=UTC),
+                    period_end=datetime.combine(data["periodEndDate"], time.max, tzinfo=UTC),
+                    purpose=data["purpose"].strip(),
+                ),
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            messages.success(
+                request, f"Claimed {claim.amount_wh} Wh of certificate {certificate.pk} for {claim.beneficiary}."
+            )
             return redirect("certificate-detail", certificate_id=certificate.pk)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                claim = services.claim_create(
-                    acting_user=request.user,
-                    certificate=certificate,
-                    request=services.ClaimRequest(
-                        amount_wh=data["amount"],
-                        beneficiary=data["beneficiary"].strip(),
-                        location=data["location"].strip(),
-                        country_code=data["countryCode"],
-                        period_start=datetime.combine(data["periodStartDate"], time.min, tzinfo=UTC),
-                        period_end=datetime.combine(data["periodEndDate"], time.max, tzinfo=UTC),
-                        purpose=data["purpose"].strip(),
-                    ),
-                )
-            except DomainError as error:
-                show_error(form, error)
-            else:
-                messages.success(
-                    request, f"Claimed {claim.amount_wh} Wh of certificate {certificate.pk} for {claim.beneficiary}."
-                )
-                return redirect("certificate-detail", certificate_id=certificate.pk)
     context = {
         "certificate": certificate,
         "log": api.certificate_json(certificate, developer=developer),
@@ -144,7 +144,7 @@ def certificate_detail(request, certificate_id: int):
     return render(request, "certificates/certificate_detail.html", context)
 
 
-@portal_rule(CERTIFICATES_READ)
+@portal_view({"GET": page(CERTIFICATE_READ, twin="GET api-redemption-report")})
 def redemption_report(request):
     """Redemption Report: the claims on my reservations' certificates; also as CSV."""
     rows = [api.redemption_row(claim) for claim in selectors.claims_of(user=request.user)]
@@ -184,7 +184,7 @@ def _report_csv(rows: list[dict]) -> HttpResponse:
     return response
 
 
-@portal_rule(PUBLIC)
+@portal_view({"GET": page(PUBLIC, twin="GET api-certificate-verify")})
 def certificate_verify(request, certificate_id: int):
     """The public verification of one certificate against the signed ledger."""
     certificate = selectors.certificate_public(certificate_id=certificate_id)

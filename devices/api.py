@@ -15,15 +15,25 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import ApiUser, Role
+from accounts.models import ApiUser
 from devices import bulk, selectors, services
 from devices.models import Country, Device, SdgBenefit
+from devices.rules import (
+    BULK_READ,
+    BULK_UPLOAD,
+    DEVICE_DELETE,
+    DEVICE_READ,
+    DEVICE_REGISTER,
+    DEVICE_RESERVABLE_READ,
+    DEVICE_UPDATE,
+    FILE_UPLOAD,
+)
 from devices.services import decimal_text, iso
 from drec import rawsql
 from drec.errors import InvalidInput, NotFound
 from drec.inputs import Text, parse
 from drec.pagination import PAGE_PARAMETERS, Page, page_rows, paginate, paginated_schema
-from drec.permissions import PUBLIC, acl
+from drec.permissions import PUBLIC
 from organizations.models import Organization, OrganizationType
 from organizations.selectors import organization_for
 from reservations.models import ReservationDevice
@@ -305,7 +315,6 @@ def device_json(device) -> dict:
     return devices_json([device])[0]
 
 
-DEVICE_WRITE = acl("DEVICE_MANAGEMENT_CRUDL", "Write")
 DELETED = inline_serializer(
     "DeviceDeleted", {"success": serializers.BooleanField(), "message": serializers.CharField()}
 )
@@ -332,7 +341,7 @@ def _device_page(request, devices) -> dict:
 
 
 class DeviceCreateView(APIView):
-    acl = DEVICE_WRITE
+    acl = DEVICE_REGISTER
 
     @extend_schema(tags=["device"], summary="Register a device", request=DeviceIn, responses={201: DeviceOut})
     def post(self, request):
@@ -348,7 +357,7 @@ class DeviceCreateView(APIView):
 
 
 class MyDevicesView(APIView):
-    acl = acl("DEVICE_MANAGEMENT_CRUDL", "Read")
+    acl = DEVICE_READ
 
     @extend_schema(
         tags=["device"],
@@ -364,7 +373,7 @@ class MyDevicesView(APIView):
 
 
 class UngroupedDevicesView(APIView):
-    acl = acl("DEVICE_MANAGEMENT_CRUDL", "Read", Role.BUYER, Role.SUB_BUYER, Role.API_USER)
+    acl = DEVICE_RESERVABLE_READ
 
     @extend_schema(
         tags=["device"],
@@ -389,9 +398,9 @@ class DeviceView(APIView):
     """``/api/device/{id}`` (GET, DELETE) and ``/api/device/{externalId}`` (PATCH), as the original."""
 
     acl = {
-        "get": acl("DEVICE_MANAGEMENT_CRUDL", "Read"),
-        "patch": acl("DEVICE_MANAGEMENT_CRUDL", "Update"),
-        "delete": acl("DEVICE_MANAGEMENT_CRUDL", "Delete"),
+        "get": DEVICE_READ,
+        "patch": DEVICE_UPDATE,
+        "delete": DEVICE_DELETE,
     }
 
     @extend_schema(
@@ -469,7 +478,7 @@ class CsvUploadIn(serializers.Serializer):
 
 
 class CsvJobCreateView(APIView):
-    acl = acl("DEVICE_BULK_MANAGEMENT_CRUDL", "Write")
+    acl = BULK_UPLOAD
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(
@@ -496,7 +505,7 @@ class CsvJobCreateView(APIView):
 
 
 class FileUploadView(APIView):
-    acl = acl("FILE_MANAGEMENT_CRUDL", "Write")
+    acl = FILE_UPLOAD
     parser_classes = [MultiPartParser]
 
     @extend_schema(
@@ -529,7 +538,7 @@ class FileUploadView(APIView):
 
 
 class CsvJobListView(APIView):
-    acl = acl("DEVICE_BULK_MANAGEMENT_CRUDL", "Read")
+    acl = BULK_READ
 
     @extend_schema(
         tags=["buyer-reservation"],
@@ -569,7 +578,7 @@ class CsvJobStatusOut(CsvJobOut):
 
 
 class CsvJobStatusView(APIView):
-    acl = acl("DEVICE_BULK_MANAGEMENT_CRUDL", "Read")
+    acl = BULK_READ
 
     @extend_schema(
         tags=["buyer-reservation"],
@@ -587,7 +596,7 @@ def _org_param(request):
 
 
 class CsvTemplateView(APIView):
-    acl = acl("DEVICE_BULK_MANAGEMENT_CRUDL", "Read")
+    acl = BULK_READ
 
     @extend_schema(tags=["device"], summary="The bulk upload CSV template", responses={(200, "text/csv"): str})
     def get(self, request):

@@ -12,7 +12,7 @@ from accounts.models import Role, User
 from devices.models import Country, CsvJob, Device, DeviceType, FuelType, SdgBenefit
 from devices.services import CodeLists, sdg_codes, sdg_query
 from drec.errors import InvalidInput, NotFound
-from drec.inputs import comma_list, query_moment
+from drec.inputs import comma_list, object_id, query_moment
 from drec.pagination import Page
 from organizations.models import Organization, OrganizationType
 from organizations.selectors import organization_for, organization_get, organization_id_value, organization_list
@@ -75,7 +75,7 @@ def device_list(*, user: User) -> QuerySet[Device]:
 
 
 def device_get(*, user: User, device_id, organization_id=None) -> Device:
-    devices = device_list(user=user).filter(pk=device_id)
+    devices = device_list(user=user).filter(pk=object_id(device_id))
     if organization_id not in (None, ""):
         devices = devices.filter(organization_id=organization_id_value(organization_id))
     device = devices.first()

@@ -5,20 +5,21 @@ from datetime import UTC
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
 from devices import bulk, forms, selectors, services
 from devices.models import CsvJobStatus
+from devices.rules import BULK_READ, BULK_UPLOAD, DEVICE_DELETE, DEVICE_READ, DEVICE_REGISTER, DEVICE_UPDATE
 from drec.errors import DomainError
 from drec.forms import show_error
 from drec.pagination import paginate
-from drec.permissions import acl, portal_rule
+from drec.permissions import Action, page, portal_view, step
 from organizations.models import OrganizationType
 from organizations.selectors import organization_for, organization_list
+from reads.rules import READS_READ
 from reads.selectors import readable_device
 
-DEVICE_READ = acl("DEVICE_MANAGEMENT_CRUDL", "Read")
+REGISTER = Action(DEVICE_REGISTER, twin="POST api-device-create")
 
 
 def _developer_organizations(user):
@@ -37,8 +38,12 @@ def _target(request, organization_id):
     )
 
 
-@portal_rule(DEVICE_READ)
-@require_http_methods(["GET", "POST"])
+@portal_view(
+    {
+        "GET": page(DEVICE_READ, twin="GET api-devices-my"),
+        "POST delete": Action(DEVICE_DELETE, twin="DELETE api-device"),
+    }
+)
 def device_list(request):
     """My Devices / All Devices: filters, paging, view, edit and delete."""
     if request.method == "POST" and request.POST.get("action") == "delete":
@@ -64,8 +69,14 @@ def device_list(request):
     return render(request, template, context)
 
 
-@portal_rule(acl("DEVICE_MANAGEMENT_CRUDL", "Write"))
-@require_http_methods(["GET", "POST"])
+@portal_view(
+    {
+        "GET": page(DEVICE_REGISTER, no_twin="the registration form"),
+        "POST submit": REGISTER,
+        "POST add_more": step(REGISTER),
+        "POST": step(REGISTER),
+    }
+)
 def device_add(request):
     """Device Registration: one or more device cards, registered together or not at all."""
     organizations = _developer_organizations(request.user)
@@ -107,7 +118,7 @@ def device_add(request):
     )
 
 
-@portal_rule(DEVICE_READ)
+@portal_view({"GET": page(DEVICE_READ, twin="GET api-device")})
 def device_detail(request, device_id: int):
     device = selectors.device_get(user=request.user, device_id=device_id)
     context = {
@@ -121,7 +132,7 @@ def device_detail(request, device_id: int):
 
 def _can_read_reads(user, device) -> bool:
     """Whether the device page shows the generation chart (buyers: reserved devices only)."""
-    if not acl("READS_MANAGEMENT_CRUDL", "Read").allows(user):
+    if not READS_READ.allows(user):
         return False
     try:
         readable_device(user=user, device_id=device.pk)
@@ -138,8 +149,12 @@ def _can_change(user, device) -> bool:
     return True
 
 
-@portal_rule(acl("DEVICE_MANAGEMENT_CRUDL", "Update"))
-@require_http_methods(["GET", "POST"])
+@portal_view(
+    {
+        "GET": page(DEVICE_UPDATE, no_twin="the edit form"),
+        "POST": Action(DEVICE_UPDATE, twin="PATCH api-device"),
+    }
+)
 def device_edit(request, device_id: int):
     device = selectors.device_get_for_change(user=request.user, device_id=device_id)
     initial = {
@@ -178,8 +193,12 @@ def device_edit(request, device_id: int):
     return render(request, "devices/device_edit.html", {"form": form, "device": device})
 
 
-@portal_rule(acl("DEVICE_BULK_MANAGEMENT_CRUDL", "Read"))
-@require_http_methods(["GET", "POST"])
+@portal_view(
+    {
+        "GET": page(BULK_READ, twin="GET api-csv-jobs"),
+        "POST": Action(BULK_UPLOAD, twin="POST api-device-bulk-upload"),
+    }
+)
 def bulk_upload(request):
     """Device Bulk Registration: upload a CSV, follow the jobs' progress live."""
     organizations = _developer_organizations(request.user)
@@ -207,7 +226,7 @@ def bulk_upload(request):
     return render(request, "devices/bulk_upload.html", context)
 
 
-@portal_rule(acl("DEVICE_BULK_MANAGEMENT_CRUDL", "Read"))
+@portal_view({"GET": page(BULK_READ, twin="GET api-csv-job")})
 def bulk_upload_job(request, job_id: int):
     """Device Bulk Registration Status Log: the job and its row errors."""
     job = selectors.csv_job_get(user=request.user, job_id=job_id)

@@ -78,3 +78,12 @@ def query_moment(params, name: str) -> datetime | None:
             f"{name} must be an ISO 8601 date or date-time, got {value!r}.", errors={name: ["Not a date."]}
         )
     return timezone.make_aware(moment, UTC) if timezone.is_naive(moment) else moment
+
+
+def object_id(value) -> int | None:
+    """An object's id as sent (a path, query or form value): the whole number, or None when it
+    cannot be one (then nothing matches it: the caller answers 404)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 19 else None

@@ -2,7 +2,7 @@
 
 Each app adds its pages here (SPEC §10, reference ui.md §2). An item is shown when the
 user passes the access rule of the page it links to (the rule the page's view declares with
-``portal_rule``), so the menu and the pages cannot disagree. A section with no visible
+``portal_view``), so the menu and the pages cannot disagree. A section with no visible
 item is hidden.
 """
 

@@ -1,20 +1,28 @@
-"""Access rules: every API view and portal page declares one, and one check decides.
+"""Access rules: every API view and portal action declares one, and one check decides.
 
-A view declares ``acl = Rule(...)`` (all methods) or ``acl = {"get": Rule(...), ...}``.
+An API view declares ``acl = Rule(...)`` (all methods) or ``acl = {"get": Rule(...), ...}``.
 ``AclPermission`` is the API's only permission class; it fails closed: a view without a
 declaration answers 403, and ``tests/drec/test_routes.py`` refuses such a view.
+
+A portal view declares, per HTTP method and form action, an :class:`Action`: the rule that
+guards it and the API operation that does the same thing (its *twin*), with
+:func:`portal_view`. A POST is never guarded by the page's Read rule: deleting a device needs
+DEVICE_MANAGEMENT Delete in both doors because both take the same ``Rule`` object from the
+app's ``rules.py``; tests/parity holds each portal action to its twin, persona by persona.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import HttpResponseNotAllowed
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.permissions import BasePermission
 
 from acl.selectors import may
+from drec.errors import InvalidInput
 
 FORBIDDEN = "Forbidden resource"
 
@@ -85,20 +93,90 @@ class AclPermission(BasePermission):
         return rule.allows(request.user)
 
 
-def portal_rule(rule: Rule) -> Callable:
-    """Decorator for portal views: visitors go to the login page, others without the right
-    get the 403 page. The rule is kept on the view for the route registry."""
+# --- Portal -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing a portal page does for one HTTP method and form ``action``.
+
+    ``rule`` guards it; ``twin`` names the API operation doing the same thing, as
+    ``"METHOD url-name"`` (the rule must be that operation's, which tests/drec/test_routes.py
+    checks). ``changes``: whether it writes; a form step that only redraws the form (filter,
+    review, "add more") does not, and is guarded by the rule of the write it prepares.
+    ``no_twin`` says why a page has no API counterpart.
+    """
+
+    rule: Rule
+    twin: str | None = None
+    changes: bool = True
+    no_twin: str = ""
+
+    @property
+    def twin_method(self) -> str:
+        return self.twin.split(" ", 1)[0] if self.twin else ""
+
+    @property
+    def twin_name(self) -> str:
+        return self.twin.split(" ", 1)[1] if self.twin else ""
+
+
+def page(rule: Rule, twin: str | None = None, *, no_twin: str = "") -> Action:
+    """What GET shows (a read); ``twin`` the API listing that shows the same objects."""
+    return Action(rule, twin, changes=False, no_twin=no_twin)
+
+
+def step(of: Action) -> Action:
+    """A POST that only redraws a form on the way to ``of`` (filter, review, add a card)."""
+    return Action(of.rule, of.twin, changes=False)
+
+
+def _action_key(request, actions: Mapping[str, Action], action_field: str) -> str | None:
+    method = "GET" if request.method == "HEAD" else request.method
+    if method == "GET":
+        return "GET" if "GET" in actions else None
+    if method != "POST":
+        return None
+    name = request.POST.get(action_field, "")
+    key = f"POST {name}" if name else "POST"
+    if key in actions:
+        return key
+    if "POST" in actions and not any(k.startswith("POST ") for k in actions):
+        return "POST"  # a page with one write: whatever the button is called
+    if any(k.startswith("POST") for k in actions):
+        raise InvalidInput(f"Unknown action {name!r} for this page.", errors={action_field: ["Unknown action."]})
+    return None
+
+
+def portal_view(actions: Mapping[str, Action | Rule], *, action_field: str = "action") -> Callable:
+    """Declare a portal view's actions: ``{"GET": page(RULE), "POST delete": Action(RULE,
+    twin="DELETE api-device")}``; a bare ``Rule`` is a page without a twin. Visitors go to
+    the login page, users without the action's rule get the 403 page, other methods and unknown
+    actions are refused. The declaration stays on the view for the route registry, the menu
+    and the ``{% can %}`` template tag."""
+    declared = {key: value if isinstance(value, Action) else page(value) for key, value in actions.items()}
+    allowed_methods = sorted({key.split(" ", 1)[0] for key in declared} | ({"HEAD"} if "GET" in declared else set()))
 
     def decorate(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
+            key = _action_key(request, declared, action_field)
+            if key is None:
+                return HttpResponseNotAllowed(allowed_methods)
+            rule = declared[key].rule
             if not rule.public and not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not rule.allows(request.user):
                 raise DjangoPermissionDenied(FORBIDDEN)
             return view(request, *args, **kwargs)
 
-        wrapper.acl = rule
+        wrapper.portal_actions = declared
+        wrapper.acl = declared["GET"].rule if "GET" in declared else next(iter(declared.values())).rule
         return wrapper
 
     return decorate
+
+
+def portal_action(view, key: str) -> Action | None:
+    """The action ``key`` (``"GET"``, ``"POST"``, ``"POST delete"``) a portal view declares."""
+    return getattr(view, "portal_actions", {}).get(key)

@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt, requires_csrf_token
 
 from drec.errors import error_response
 from drec.menu import landing_url
-from drec.permissions import AUTHENTICATED, PUBLIC, portal_rule
+from drec.permissions import AUTHENTICATED, PUBLIC, page, portal_view
 from drec.selectors import dashboard_summary
 
 
@@ -26,7 +26,7 @@ def is_api_request(request) -> bool:
     return request.path.startswith("/api/") or request.path == "/api"
 
 
-@portal_rule(PUBLIC)
+@portal_view({"GET": page(PUBLIC, no_twin="a redirect to the login or landing page")})
 def home(request):
     """``/``: the login page for visitors, the role's landing page for users."""
     if not request.user.is_authenticated:
@@ -34,7 +34,7 @@ def home(request):
     return redirect(landing_url(request.user))
 
 
-@portal_rule(AUTHENTICATED)
+@portal_view({"GET": page(AUTHENTICATED, no_twin="a summary of the caller's lists")})
 def dashboard(request):
     return render(request, "drec/dashboard.html", {"summary": dashboard_summary(user=request.user)})
 

@@ -11,12 +11,23 @@ from accounts.models import User, UserStatus
 from drec.errors import InvalidInput, NotFound
 from drec.inputs import Email, Text, parse
 from drec.pagination import PAGE_PARAMETERS, paginate, paginated_schema
-from drec.permissions import PUBLIC, acl
 from organizations import selectors, services
 from organizations.models import InvitationStatus
+from organizations.rules import (
+    ADMIN_DELETE,
+    ADMIN_ORGANIZATION_REGISTER,
+    ADMIN_READ,
+    ADMIN_UPDATE,
+    INVITATION_READ,
+    INVITATION_RESPOND,
+    INVITATION_SEND,
+    MEMBER_REMOVE,
+    MEMBER_UPDATE,
+    ORGANIZATION_READ,
+    TENANT_MEMBERS_READ,
+)
 
 SUCCESS = inline_serializer("OrganizationSuccess", {"success": serializers.BooleanField()})
-ORGANIZATION_READ = acl("ORGANIZATION_MANAGEMENT_CRUDL", "Read")
 
 
 class OrganizationOut(serializers.Serializer):
@@ -156,7 +167,7 @@ class ApiUserOrganizationsView(APIView):
 
 
 class OrganizationMemberRemoveView(APIView):
-    acl = acl("ORGANIZATION_MANAGEMENT_CRUDL", "Delete")
+    acl = MEMBER_REMOVE
 
     @extend_schema(tags=["Organization"], summary="Remove a member of your organization", responses={200: SUCCESS})
     def delete(self, request, user_id: int):
@@ -168,7 +179,7 @@ class OrganizationMemberRemoveView(APIView):
 
 
 class AdminOrganizationsView(APIView):
-    acl = acl("ADMIN_MANAGEMENT_CRUDL", "Read")
+    acl = ADMIN_READ
 
     @extend_schema(
         operation_id="admin_organizations_list",
@@ -218,9 +229,9 @@ class OrganizationPatchIn(serializers.Serializer):
 
 class AdminOrganizationDetailView(APIView):
     acl = {
-        "get": acl("ADMIN_MANAGEMENT_CRUDL", "Read"),
-        "patch": acl("ADMIN_MANAGEMENT_CRUDL", "Update"),
-        "delete": acl("ADMIN_MANAGEMENT_CRUDL", "Delete"),
+        "get": ADMIN_READ,
+        "patch": ADMIN_UPDATE,
+        "delete": ADMIN_DELETE,
     }
 
     @extend_schema(tags=["admin"], summary="One organization", responses={200: OrganizationDetailOut})
@@ -256,7 +267,7 @@ class AdminUserIn(serializers.Serializer):
 
 
 class AdminUsersView(APIView):
-    acl = {"get": acl("ADMIN_MANAGEMENT_CRUDL", "Read"), "post": acl("ADMIN_MANAGEMENT_CRUDL", "Write")}
+    acl = {"get": ADMIN_READ, "post": ADMIN_ORGANIZATION_REGISTER}
 
     @extend_schema(
         tags=["admin"],
@@ -284,7 +295,8 @@ class AdminUsersView(APIView):
     )
     def post(self, request):
         data = parse(AdminUserIn, request.data)
-        user = account_services.user_register(
+        user = account_services.organization_register_for(
+            acting_user=request.user,
             first_name=data["firstName"],
             last_name=data["lastName"],
             email=data["email"],
@@ -293,14 +305,12 @@ class AdminUsersView(APIView):
             organization_type=data["organizationType"],
             org_name=data["orgName"],
             org_address=data["orgAddress"],
-            acting_user=request.user,
-            by_admin=True,
         )
         return Response(MemberOut(user).data, status=201)
 
 
 class AdminOrganizationUsersView(APIView):
-    acl = acl("ADMIN_APIUSER_ORGANIZATION_CRUDL", "Read")
+    acl = TENANT_MEMBERS_READ
 
     @extend_schema(
         tags=["admin"],
@@ -322,7 +332,7 @@ class MemberIn(serializers.Serializer):
 
 
 class AdminUserDetailView(APIView):
-    acl = {"put": acl("ADMIN_APIUSER_ORGANIZATION_CRUDL", "Write")}
+    acl = {"put": MEMBER_UPDATE}
 
     @extend_schema(
         tags=["admin"],
@@ -344,7 +354,7 @@ class AdminUserDetailView(APIView):
 
 
 class AdminUserDeleteView(APIView):
-    acl = acl("ADMIN_MANAGEMENT_CRUDL", "Delete")
+    acl = ADMIN_DELETE
 
     @extend_schema(
         tags=["admin"],
@@ -376,7 +386,7 @@ class RespondIn(serializers.Serializer):
 
 
 class InvitationsView(APIView):
-    acl = {"get": acl("INVITATION_MANAGEMENT_CRUDL", "Read"), "post": acl("INVITATION_MANAGEMENT_CRUDL", "Write")}
+    acl = {"get": INVITATION_READ, "post": INVITATION_SEND}
 
     @extend_schema(
         tags=["invitation"],
@@ -422,7 +432,7 @@ class InvitationsView(APIView):
 class InvitationRespondView(APIView):
     """The invitee answers with the token of the e-mailed link (no account exists yet)."""
 
-    acl = PUBLIC
+    acl = INVITATION_RESPOND
     authentication_classes: list = []
 
     @extend_schema(

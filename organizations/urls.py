@@ -39,7 +39,7 @@ urlpatterns = [
     path("apiuser/All_users", views.all_users, name="apiuser-all-users"),
     path("admin/edit_user/<int:user_id>", views.member_edit, name="member-edit"),
     path("admin/user/<int:user_id>/delete", views.member_delete, name="member-delete"),
-    path("admin/add_user", views.add_organization, name="admin-add-organization"),
-    path("apiuser/add_user", views.add_organization, name="apiuser-add-organization"),
+    path("admin/add_user", views.admin_add_organization, name="admin-add-organization"),
+    path("apiuser/add_user", views.apiuser_add_organization, name="apiuser-add-organization"),
     path("user/acceptInvitaion", views.accept_invitation, name="accept-invitation"),
 ]

@@ -4,18 +4,29 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services as account_services
 from accounts.models import Role, UserStatus
+from accounts.rules import MANAGED_ORGANIZATION_REGISTER
 from drec.errors import Conflict, DomainError, NotFound
 from drec.forms import show_error
 from drec.pagination import paginate
-from drec.permissions import PUBLIC, acl, portal_rule
+from drec.permissions import PUBLIC, Action, page, portal_view
 from drec.views import next_url
 from organizations import selectors, services
+from organizations.rules import (
+    ADMIN_ORGANIZATION_REGISTER,
+    INVITATION_RESPOND,
+    INVITATION_SEND,
+    MANAGED_ORGANIZATION_PAGE,
+    MANAGED_ORGANIZATIONS_READ,
+    MEMBER_REMOVE,
+    MEMBER_UPDATE,
+    ORGANIZATION_READ,
+    OWN_INVITATIONS_READ,
+)
 
-MEMBER_ROLES = (Role.ORGANIZATION_ADMIN, Role.DEVICE_OWNER, Role.BUYER, Role.SUB_BUYER)
+INVITE = Action(INVITATION_SEND, twin="POST api-invitations")
 
 
 class InviteForm(forms.Form):
@@ -50,15 +61,14 @@ def _invite(request, form: InviteForm, organization_id) -> bool:
     return True
 
 
-@portal_rule(acl("ORGANIZATION_MANAGEMENT_CRUDL", "Read"))
+@portal_view({"GET": page(ORGANIZATION_READ, twin="GET api-organization-me")})
 def my_organization(request):
     organization = request.user.organization
     members = selectors.member_list(user=request.user, organization=organization) if organization else []
     return render(request, "organizations/my_organization.html", {"organization": organization, "members": members})
 
 
-@portal_rule(acl("INVITATION_MANAGEMENT_CRUDL", "Read", *MEMBER_ROLES))
-@require_http_methods(["GET", "POST"])
+@portal_view({"GET": page(OWN_INVITATIONS_READ, twin="GET api-invitations"), "POST": INVITE})
 def invitations(request):
     """Invite into one's own organization, and the invitations sent from it."""
     organization = request.user.organization
@@ -80,7 +90,7 @@ def invitations(request):
     )
 
 
-@portal_rule(acl("ORGANIZATION_MANAGEMENT_CRUDL", "Read", Role.API_USER))
+@portal_view({"GET": page(MANAGED_ORGANIZATIONS_READ, twin="GET api-apiuser-organizations")})
 def all_organizations(request):
     """All Organizations, filtered by a part of the name as one types (HTMX)."""
     name = request.GET.get("organizationName", "").strip()
@@ -93,8 +103,12 @@ def all_organizations(request):
     return render(request, "organizations/all_organizations.html", context)
 
 
-@portal_rule(acl("ADMIN_APIUSER_ORGANIZATION_CRUDL", "Read", Role.API_USER))
-@require_http_methods(["GET", "POST"])
+@portal_view(
+    {
+        "GET": page(MANAGED_ORGANIZATION_PAGE, twin="GET api-admin-organization-users"),
+        "POST": INVITE,
+    }
+)
 def organization_users(request, organization_id: int):
     """One organization's details and members, with the "Invite User" dialog."""
     organization = selectors.organization_get(user=request.user, organization_id=organization_id)
@@ -126,7 +140,7 @@ class MemberForm(forms.Form):
     status = forms.ChoiceField(label="Status", choices=UserStatus.choices)
 
 
-@portal_rule(acl("ORGANIZATION_MANAGEMENT_CRUDL", "Read"))
+@portal_view({"GET": page(ORGANIZATION_READ, twin="GET api-organization-users")})
 def all_users(request):
     """All Users the caller may see; the super admin and api users filter by organization."""
     filterable = request.user.role in (Role.ADMIN, Role.API_USER)
@@ -146,8 +160,9 @@ def all_users(request):
     )
 
 
-@portal_rule(acl("ADMIN_APIUSER_ORGANIZATION_CRUDL", "Write"))
-@require_http_methods(["GET", "POST"])
+@portal_view(
+    {"GET": page(MEMBER_UPDATE, no_twin="the Edit User form"), "POST": Action(MEMBER_UPDATE, twin="PUT api-admin-user")}
+)
 def member_edit(request, user_id: int):
     """Edit User (the super admin, or an api user for its organizations' members)."""
     member = selectors.member_get(user=request.user, member_id=user_id)
@@ -176,17 +191,15 @@ def member_edit(request, user_id: int):
         else:
             messages.success(request, f"{data['email']} updated.")
             return redirect(next_url(request, "all-users"))
-    return render(request, "organizations/member_edit.html", {"form": form, "member": member})
+    context = {"form": form, "member": member, "back": next_url(request, "all-users")}
+    return render(request, "organizations/member_edit.html", context)
 
 
-@portal_rule(acl("ORGANIZATION_MANAGEMENT_CRUDL", "Delete"))
-@require_POST
+@portal_view({"POST": Action(MEMBER_REMOVE, twin="DELETE api-member-remove")})
 def member_delete(request, user_id: int):
-    """Remove a user (the same rules as DELETE /api/Organization/user/{id})."""
+    """Remove a user (what DELETE /api/Organization/user/{id} does)."""
     try:
-        services.member_remove(
-            acting_user=request.user, member_id=user_id, delete_empty_organization=request.user.role == Role.ADMIN
-        )
+        services.member_remove(acting_user=request.user, member_id=user_id)
         messages.success(request, "User removed.")
     except Conflict as error:  # a refusal to show; not-yours (404) and not-allowed (403) get their pages
         messages.error(request, error.message)
@@ -209,35 +222,28 @@ class AddOrganizationForm(forms.Form):
     )
 
 
-@portal_rule(acl("USER_MANAGEMENT_CRUDL", "Write", Role.API_USER))
-@require_http_methods(["GET", "POST"])
-def add_organization(request):
+def _add_organization(request, *, done: str):
     """ "Add Organizations": a Developer or Buyer organization with its first user. The super
     admin's user gets an e-mail link to choose a password; an api user's organization is
     managed by it (its user does not sign in)."""
     form = AddOrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        by_admin = request.user.role == Role.ADMIN
         try:
-            user = account_services.user_register(
+            user = account_services.organization_register_for(
+                acting_user=request.user,
                 first_name=data["firstName"],
                 last_name=data["lastName"],
                 email=data["email"],
-                password=None,
-                confirm_password=None,
                 organization_type=data["organizationType"],
                 org_name=data["orgName"],
                 org_address=data["orgAddress"],
-                api_user_id=None if by_admin else request.user.api_user.api_user_id,
-                acting_user=request.user,
-                by_admin=by_admin,
             )
         except DomainError as error:
             show_error(form, error)
         else:
             messages.success(request, f"Organization {user.organization.name} and its user {user.email} were added.")
-            return redirect("all-users" if by_admin else "apiuser-all-users")
+            return redirect(done)
     first_step_with_error = next(
         (index for index, (_title, names) in enumerate(form.STEPS) if any(form.errors.get(n) for n in names)), 0
     )
@@ -249,6 +255,26 @@ def add_organization(request):
     )
 
 
+@portal_view(
+    {
+        "GET": page(ADMIN_ORGANIZATION_REGISTER, no_twin="the Add Organizations form"),
+        "POST": Action(ADMIN_ORGANIZATION_REGISTER, twin="POST api-admin-users"),
+    }
+)
+def admin_add_organization(request):
+    return _add_organization(request, done="all-users")
+
+
+@portal_view(
+    {
+        "GET": page(MANAGED_ORGANIZATION_REGISTER, no_twin="the Add Organizations form"),
+        "POST": Action(MANAGED_ORGANIZATION_REGISTER, twin="POST api-register"),
+    }
+)
+def apiuser_add_organization(request):
+    return _add_organization(request, done="apiuser-all-users")
+
+
 class AcceptInvitationForm(forms.Form):
     firstName = forms.CharField(label="First Name", max_length=150)
     lastName = forms.CharField(label="Last Name", max_length=150, required=False)
@@ -256,8 +282,12 @@ class AcceptInvitationForm(forms.Form):
     confirmPassword = forms.CharField(label="Confirm Password", max_length=128, strip=False, widget=forms.PasswordInput)
 
 
-@portal_rule(PUBLIC)
-@require_http_methods(["GET", "POST"])
+RESPOND = Action(INVITATION_RESPOND, twin="PUT api-invitation-respond")
+
+
+@portal_view(
+    {"GET": page(PUBLIC, no_twin="the invitation link's page"), "POST accept": RESPOND, "POST reject": RESPOND}
+)
 def accept_invitation(request):
     """The link of the invitation e-mail: choose a password to join, or decline."""
     params = request.POST if request.method == "POST" else request.GET

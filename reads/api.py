@@ -11,18 +11,15 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Role
 from devices.services import iso
 from drec.errors import InvalidInput, NotFound
 from drec.inputs import Text, parse
 from drec.pagination import page_from_query
-from drec.permissions import acl
 from reads import selectors, services
 from reads.models import YieldConfig
+from reads.rules import READS_READ, READS_WRITE, YIELD_ADD, YIELD_CHANGE, YIELD_READ
 from reads.services import zone_get
 
-READS = "READS_MANAGEMENT_CRUDL"
-READ_WRITERS = (Role.ORGANIZATION_ADMIN, Role.DEVICE_OWNER, Role.API_USER)
 READS_PAGE_SIZE = 5
 
 
@@ -74,7 +71,7 @@ def _read_json(read, certified: dict[int, int]) -> dict:
 class ReadsView(APIView):
     """``/meter-reads/new/{ref}``: POST a batch by the developer's externalId; GET the reads."""
 
-    acl = {"post": acl(READS, "Write", *READ_WRITERS), "get": acl(READS, "Read")}
+    acl = {"post": READS_WRITE, "get": READS_READ}
 
     @extend_schema(
         tags=["meter-reads"],
@@ -197,7 +194,7 @@ class ReadsView(APIView):
 class TimeZonesView(APIView):
     """The time zones a batch of reads may name (the original's endpoint always failed)."""
 
-    acl = acl(READS, "Read")
+    acl = READS_READ
 
     @extend_schema(
         tags=["meter-reads"],
@@ -212,7 +209,7 @@ class TimeZonesView(APIView):
 class LatestReadView(APIView):
     """The newest read of a device (what the add-read form shows next to the device)."""
 
-    acl = acl(READS, "Read")
+    acl = READS_READ
 
     @extend_schema(
         tags=["meter-reads"],
@@ -260,11 +257,8 @@ class YieldIn(serializers.Serializer):
     status = serializers.ChoiceField(choices=["Y", "N"], default="Y")
 
 
-YIELD = "YIELD_CONFIG_MANAGEMENT_CRUDL"
-
-
 class YieldListView(APIView):
-    acl = {"get": acl(YIELD, "Read"), "post": acl(YIELD, "Write")}
+    acl = {"get": YIELD_READ, "post": YIELD_ADD}
 
     @extend_schema(tags=["yield"], summary="Yield per country", responses={200: YieldOut(many=True)})
     def get(self, request):
@@ -283,7 +277,7 @@ class YieldListView(APIView):
 
 
 class YieldDetailView(APIView):
-    acl = {"get": acl(YIELD, "Read"), "patch": acl(YIELD, "Update")}
+    acl = {"get": YIELD_READ, "patch": YIELD_CHANGE}
 
     def _config(self, config_id: int) -> YieldConfig:
         config = YieldConfig.objects.select_related("country").filter(pk=config_id).first()

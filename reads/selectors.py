@@ -3,17 +3,19 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import DateTimeField, ExpressionWrapper, F, QuerySet, Sum
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncMonth
 
 from accounts.models import Role, User
 from certificates.models import Contribution
 from devices.models import Device
-from devices.selectors import developer_devices, device_by_external_id, device_get
+from devices.selectors import device_by_external_id
 from drec.errors import InvalidInput, NotFound
-from organizations.models import OrganizationType
-from organizations.selectors import organization_for, organization_get
+from drec.inputs import object_id
+from organizations.models import Organization, OrganizationType
+from organizations.selectors import organization_for, organization_get, organization_list
 from reads.models import MeterRead, ReadType
+from reservations.selectors import devices_reserved_by
 
 
 def device_for_writing(*, user: User, external_id: str, organization_id) -> Device:
@@ -28,64 +30,65 @@ def device_for_writing(*, user: User, external_id: str, organization_id) -> Devi
     return device_by_external_id(organization=organization, external_id=external_id)
 
 
-def device_for_reading(*, user: User, device_ref: str, organization_id) -> Device:
-    """The device whose reads are listed.
-
-    The developer's side names it by its externalId (in its own organization, or for the super
-    admin and api users in the Developer organization ``organizationId``); buyers, and the super
-    admin or an api user acting for a Buyer organization or without organizationId, name it by
-    its numeric device id, and buyers only see devices of their own reservations.
-    """
-    organization = None
+def readable_devices(*, user: User, organization_id=None) -> QuerySet[Device]:
+    """The devices whose reads ``user`` may see, in both doors: a Developer organization's own
+    devices; the devices a Buyer organization reserved (for every member, whatever its role:
+    before it reserves any, none); an api user both, for the organizations it manages; the
+    super admin every device. ``organizationId`` narrows it to one organization the caller
+    may see."""
     if organization_id not in (None, ""):
-        try:
-            organization = organization_get(user=user, organization_id=int(organization_id))
-        except (TypeError, ValueError):
-            raise InvalidInput(
-                "organizationId must be a whole number.", errors={"organizationId": ["Not a number."]}
-            ) from None
-    buyer_side = user.role in (Role.BUYER, Role.SUB_BUYER) or (
-        user.role in (Role.ADMIN, Role.API_USER)
-        and (organization is None or organization.organization_type == OrganizationType.BUYER)
-    )
-    if not buyer_side:
-        if organization is None:
-            organization = user.organization
-        if organization is None or organization.organization_type != OrganizationType.DEVELOPER:
-            raise NotFound(f"No device found with id {device_ref}")
-        return device_by_external_id(organization=organization, external_id=device_ref)
-    if not str(device_ref).isdigit():
-        raise InvalidInput(
-            "The URL param externalId should be number: give the device id of the device you want to query.",
-            errors={"externalId": ["Must be a device id (a number)."]},
+        return _devices_of(organization_get(user=user, organization_id=organization_id))
+    if user.role == Role.ADMIN:
+        return Device.objects.select_related("organization", "country")
+    if user.role == Role.API_USER:
+        managed = organization_list(user=user)
+        return Device.objects.select_related("organization", "country").filter(
+            Q(organization__in=managed.filter(organization_type=OrganizationType.DEVELOPER))
+            | Q(pk__in=devices_reserved_by(organizations=managed.filter(organization_type=OrganizationType.BUYER)))
         )
-    return readable_device(user=user, device_id=int(device_ref))
+    return _devices_of(user.organization)
 
 
-def readable_device(*, user: User, device_id) -> Device:
-    """A device by id whose reads ``user`` may see: buyers, only the devices of their
-    organization's reservations; everyone else, the devices they may see at all."""
-    if user.role not in (Role.BUYER, Role.SUB_BUYER):
-        return device_get(user=user, device_id=device_id)
-    device = reserved_devices(user=user).filter(pk=device_id).first()
+def _devices_of(organization: Organization | None) -> QuerySet[Device]:
+    devices = Device.objects.select_related("organization", "country")
+    if organization is None:
+        return devices.none()
+    if organization.organization_type == OrganizationType.DEVELOPER:
+        return devices.filter(organization=organization)
+    if organization.organization_type == OrganizationType.BUYER:
+        return devices.filter(pk__in=devices_reserved_by(organization=organization))
+    return devices.none()
+
+
+def readable_device(*, user: User, device_id, organization_id=None) -> Device:
+    """One device by id whose reads ``user`` may see (:func:`readable_devices`), or 404."""
+    device = readable_devices(user=user, organization_id=organization_id).filter(pk=object_id(device_id)).first()
     if device is None:
         raise NotFound(f"No device found with id {device_id}")
     return device
 
 
-def reserved_devices(*, user: User) -> QuerySet[Device]:
-    """Devices in the reservations of the buyer's organization (none before it reserves any)."""
-    from reservations.selectors import devices_reserved_by
+def device_for_reading(*, user: User, device_ref: str, organization_id) -> Device:
+    """The device whose reads are listed, among :func:`readable_devices`.
 
-    return devices_reserved_by(organization=user.organization)
-
-
-def readable_devices(*, user: User, organization_id=None) -> QuerySet[Device]:
-    """The devices whose reads ``user`` may list: a buyer's reserved devices, else the
-    developer's devices (of ``organizationId`` for the super admin and api users)."""
-    if user.role in (Role.BUYER, Role.SUB_BUYER):
-        return reserved_devices(user=user)
-    return developer_devices(user=user, organization_id=organization_id)
+    On a Developer organization's side (its members, or the super admin and api users naming
+    it with ``organizationId``) the device is named by the developer's externalId; otherwise
+    (a Buyer organization's members, or the super admin and api users for a Buyer
+    organization or for all they may see) by its numeric device id.
+    """
+    scope = None
+    if organization_id not in (None, ""):
+        scope = organization_get(user=user, organization_id=organization_id)
+    elif user.role not in (Role.ADMIN, Role.API_USER):
+        scope = user.organization
+    if scope is not None and scope.organization_type == OrganizationType.DEVELOPER:
+        return device_by_external_id(organization=scope, external_id=device_ref)
+    if not str(device_ref).isdigit():
+        raise InvalidInput(
+            "The URL param externalId should be number: give the device id of the device you want to query.",
+            errors={"externalId": ["Must be a device id (a number)."]},
+        )
+    return readable_device(user=user, device_id=int(device_ref), organization_id=organization_id)
 
 
 def device_timezone(device: Device) -> str:

@@ -8,19 +8,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
 from devices.selectors import developer_devices
 from drec.errors import DomainError, NotFound
 from drec.forms import show_error
 from drec.pagination import paginate
-from drec.permissions import acl, portal_rule
+from drec.permissions import Action, page, portal_view
 from organizations.models import OrganizationType
 from organizations.selectors import organization_list
 from reads import forms, selectors, services
-from reads.api import READ_WRITERS, READS, YIELD
 from reads.models import ReadType, YieldConfig
+from reads.rules import READS_READ, READS_WRITE, YIELD_ADD, YIELD_CHANGE, YIELD_READ
 
 DEVICE_CHOICES = 500  # suggestions offered while typing an externalId
 
@@ -55,8 +54,12 @@ def _show_read_errors(form, error: DomainError) -> None:
     show_error(form, error)
 
 
-@portal_rule(acl(READS, "Write", *READ_WRITERS))
-@require_http_methods(["GET", "POST"])
+@portal_view(
+    {
+        "GET": page(READS_WRITE, no_twin="the Add Read form"),
+        "POST": Action(READS_WRITE, twin="POST api-reads"),
+    }
+)
 def read_add(request):
     """Add Read: organization first (super admin, api users), then device, zone, type, value."""
     organizations = _developer_organizations(request.user)
@@ -123,7 +126,7 @@ def _local_bounds(device, start_date, end_date):
     return start, end, zone
 
 
-@portal_rule(acl(READS, "Read"))
+@portal_view({"GET": page(READS_READ, twin="GET api-reads")})
 def read_list(request):
     """Meter Read List: a device's reads over a period, newest first."""
     organizations = _developer_organizations(request.user)
@@ -164,7 +167,7 @@ def read_list(request):
     return render(request, "reads/read_list.html", context)
 
 
-@portal_rule(acl(READS, "Read"))
+@portal_view({"GET": page(READS_READ, twin="GET api-reads")})
 def device_generation(request, device_id: int):
     """A device's energy per local day over a period (default: the last 30 days), as a chart."""
     device = selectors.readable_device(user=request.user, device_id=device_id)
@@ -187,7 +190,7 @@ def device_generation(request, device_id: int):
 # --- Yield configuration ----------------------------------------------------------------
 
 
-@portal_rule(acl(YIELD, "Read"))
+@portal_view({"GET": page(YIELD_READ, twin="GET api-yield-configs")})
 def yield_list(request):
     configs = YieldConfig.objects.select_related("country")
     return render(request, "reads/yield_list.html", {"page": paginate(request, configs, key="configs", serialize=list)})
@@ -218,14 +221,22 @@ def _yield_form(request, config: YieldConfig | None):
     return render(request, "reads/yield_form.html", {"form": form, "config": config})
 
 
-@portal_rule(acl(YIELD, "Write"))
-@require_http_methods(["GET", "POST"])
+@portal_view(
+    {
+        "GET": page(YIELD_ADD, no_twin="the yield form"),
+        "POST": Action(YIELD_ADD, twin="POST api-yield-configs"),
+    }
+)
 def yield_add(request):
     return _yield_form(request, None)
 
 
-@portal_rule(acl(YIELD, "Update"))
-@require_http_methods(["GET", "POST"])
+@portal_view(
+    {
+        "GET": page(YIELD_CHANGE, no_twin="the yield form"),
+        "POST": Action(YIELD_CHANGE, twin="PATCH api-yield-config"),
+    }
+)
 def yield_edit(request, config_id: int):
     config = YieldConfig.objects.select_related("country").filter(pk=config_id).first()
     if config is None:

@@ -8,18 +8,16 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Role
 from devices.api import devices_json
 from devices.services import capacity_range, commissioning_date_range, iso
 from drec.inputs import Text, parse
 from drec.pagination import PAGE_PARAMETERS, paginate, paginated_schema
-from drec.permissions import acl
 from organizations.models import OrganizationType
 from organizations.selectors import organization_for
 from reservations import selectors, services
 from reservations.models import Frequency
+from reservations.rules import RESERVATION_CREATE, RESERVATION_END, RESERVATION_READ, RESERVATION_UPDATE
 
-RESERVATIONS = "BUYER_RESERVATION_MANAGEMENT_CRUDL"
 WH_PER_MWH = services.WH_PER_MWH
 
 
@@ -176,10 +174,7 @@ def _organization_query(request):
 
 
 class ReservationsView(APIView):
-    acl = {
-        "get": acl(RESERVATIONS, "Read"),
-        "post": acl(RESERVATIONS, "Write", Role.API_USER, Role.BUYER),
-    }
+    acl = {"get": RESERVATION_READ, "post": RESERVATION_CREATE}
 
     @extend_schema(
         tags=["buyer-reservation"],
@@ -231,7 +226,7 @@ class ReservationsView(APIView):
 class MyReservationsView(APIView):
     """The original's ``/my``: the caller's organization's reservations (buyers)."""
 
-    acl = acl(RESERVATIONS, "Read")
+    acl = RESERVATION_READ
 
     @extend_schema(
         tags=["buyer-reservation"],
@@ -248,7 +243,7 @@ class MyReservationsView(APIView):
 
 
 class ReservationView(APIView):
-    acl = {"get": acl(RESERVATIONS, "Read"), "patch": acl(RESERVATIONS, "Update")}
+    acl = {"get": RESERVATION_READ, "patch": RESERVATION_UPDATE}
 
     @extend_schema(
         tags=["buyer-reservation"],
@@ -279,7 +274,7 @@ class ReservationView(APIView):
 
 
 class ReservationEndView(APIView):
-    acl = acl(RESERVATIONS, "Delete")
+    acl = RESERVATION_END
 
     @extend_schema(
         tags=["buyer-reservation"],

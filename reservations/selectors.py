@@ -13,12 +13,16 @@ from organizations.models import Organization, OrganizationType
 from organizations.selectors import organization_get
 from reservations.models import Reservation, ReservationDevice
 
-DEVELOPER_ROLES = (Role.ORGANIZATION_ADMIN, Role.DEVICE_OWNER, Role.USER)
 
-
-def devices_reserved_by(*, organization: Organization | None) -> QuerySet[Device]:
-    """Devices in any reservation (active or ended) of the buyer organization: their reads
-    and certificates stay visible to the buyer."""
+def devices_reserved_by(
+    *, organization: Organization | None = None, organizations: QuerySet[Organization] | None = None
+) -> QuerySet[Device]:
+    """Devices in any reservation (active or ended) of the buyer organization (or of any of
+    ``organizations``): their reads and certificates stay visible to the buyer."""
+    if organizations is not None:
+        return Device.objects.filter(
+            pk__in=Device.objects.filter(memberships__reservation__organization__in=organizations)
+        )
     if organization is None:
         return Device.objects.none()
     return Device.objects.filter(pk__in=Device.objects.filter(memberships__reservation__organization=organization))
@@ -79,7 +83,8 @@ def reservation_for_change(*, user: User, reservation_id, organization_id=None) 
     """A reservation the caller may change: the buyer's side only (its members, its api user,
     the super admin); developers see reservations of their devices but do not change them."""
     reservation = reservation_get(user=user, reservation_id=reservation_id, organization_id=organization_id)
-    if user.role in DEVELOPER_ROLES:
+    buyer_side = user.organization is not None and user.organization.organization_type == OrganizationType.BUYER
+    if user.role not in (Role.ADMIN, Role.API_USER) and not buyer_side:
         raise NotFound(f"No device group found with id {reservation_id}")
     return reservation
 

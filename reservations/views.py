@@ -6,22 +6,24 @@ from types import SimpleNamespace
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
 from devices.forms import DeviceFilterForm
 from devices.selectors import device_filter, devices_for_reservation
-from drec.errors import DomainError, Forbidden
+from drec.errors import DomainError
 from drec.forms import show_error
 from drec.pagination import paginate
-from drec.permissions import acl, portal_rule
+from drec.permissions import Action, page, portal_view, step
 from organizations.models import OrganizationType
 from organizations.selectors import organization_for, organization_list
 from reservations import forms, selectors, services
-from reservations.api import RESERVATIONS, WH_PER_MWH
+from reservations.rules import RESERVATION_CREATE, RESERVATION_END, RESERVATION_READ, RESERVATION_UPDATE
+from reservations.services import WH_PER_MWH
 
 DEVICE_PAGE = 20
 FILTER_PREFIX = "f"
+CREATE = Action(RESERVATION_CREATE, twin="POST api-reservations")
+CHANGE = Action(RESERVATION_UPDATE, twin="PATCH api-reservation")
 
 
 def _buyer_organizations(user):
@@ -70,8 +72,15 @@ def _picker(request, organization_id, selected: list[int]) -> dict:
     return picker
 
 
-@portal_rule(acl(RESERVATIONS, "Write", Role.API_USER, Role.BUYER))
-@require_http_methods(["GET", "POST"])
+@portal_view(
+    {
+        "GET": page(RESERVATION_CREATE, no_twin="the Make A Reservation form"),
+        "POST create": CREATE,
+        "POST review": step(CREATE),
+        "POST filter": step(CREATE),
+        "POST": step(CREATE),
+    }
+)
 def reservation_add(request):
     """Make A Reservation. ``action``: ``filter`` re-draws the device picker, ``review``
     checks the form and opens the confirmation dialog, ``create`` (its Continue) reserves."""
@@ -133,7 +142,7 @@ def _buyer_organization(request, organization_id):
     )
 
 
-@portal_rule(acl(RESERVATIONS, "Read"))
+@portal_view({"GET": page(RESERVATION_READ, twin="GET api-reservations")})
 def reservation_list(request):
     """My Reservation List: filters, paging, status and progress towards the target."""
     organizations = _buyer_organizations(request.user)
@@ -176,13 +185,20 @@ def _rows(reservations) -> list[dict]:
     return rows
 
 
-@portal_rule(acl(RESERVATIONS, "Read"))
-@require_http_methods(["GET", "POST"])
+@portal_view(
+    {
+        "GET": page(RESERVATION_READ, twin="GET api-reservation"),
+        "POST change": CHANGE,
+        "POST": CHANGE,  # the change form sent without its button (the Enter key in some browsers)
+        "POST end": Action(RESERVATION_END, twin="DELETE api-reservation-end"),
+    }
+)
 def reservation_detail(request, reservation_id: int):
     """One reservation: its details, its devices; its buyer may change or end it."""
-    reservation = selectors.reservation_get(user=request.user, reservation_id=reservation_id)
-    can_change = reservation.is_active and _may(request.user, reservation_id, "Update")
-    can_end = reservation.is_active and _may(request.user, reservation_id, "Delete")
+    if request.method == "POST":
+        reservation = selectors.reservation_for_change(user=request.user, reservation_id=reservation_id)
+    else:
+        reservation = selectors.reservation_get(user=request.user, reservation_id=reservation_id)
     initial = {
         "name": reservation.name,
         "targetCapacityInMegaWattHour": reservation.target_wh / WH_PER_MWH,
@@ -191,14 +207,11 @@ def reservation_detail(request, reservation_id: int):
         "authorityToExceed": "true" if reservation.authority_to_exceed else "false",
     }
     change = forms.ReservationChangeForm(initial=initial)
+    if request.method == "POST" and request.POST.get("action") == "end":
+        services.reservation_end(reservation=reservation)
+        messages.success(request, f"Reservation {reservation.name} ended: its devices are free again.")
+        return redirect("reservation-detail", reservation_id=reservation.pk)
     if request.method == "POST":
-        ending = request.POST.get("action") == "end"
-        if not (can_end if ending else can_change):
-            raise Forbidden("You may not change this reservation.")
-        if ending:
-            services.reservation_end(reservation=reservation)
-            messages.success(request, f"Reservation {reservation.name} ended: its devices are free again.")
-            return redirect("reservation-detail", reservation_id=reservation.pk)
         change = forms.ReservationChangeForm(request.POST, initial=initial)
         if change.is_valid():
             try:
@@ -213,17 +226,18 @@ def reservation_detail(request, reservation_id: int):
         "row": _rows([reservation])[0],
         "devices": selectors.member_devices(reservation),
         "change": change,
-        "can_change": can_change,
-        "can_end": can_end,
+        "can_change": reservation.is_active and _may_change(request.user, reservation, RESERVATION_UPDATE),
+        "can_end": reservation.is_active and _may_change(request.user, reservation, RESERVATION_END),
     }
     return render(request, "reservations/reservation_detail.html", context)
 
 
-def _may(user, reservation_id, verb: str) -> bool:
-    if not acl(RESERVATIONS, verb).allows(user):
+def _may_change(user, reservation, rule) -> bool:
+    """Whether the page offers a change: the action's rule, on a reservation of the buyer's side."""
+    if not rule.allows(user):
         return False
     try:
-        selectors.reservation_for_change(user=user, reservation_id=reservation_id)
+        selectors.reservation_for_change(user=user, reservation_id=reservation.pk)
     except DomainError:
         return False
     return True

@@ -4,8 +4,6 @@ from datetime import datetime
 
 from django import forms, template
 
-from drec.permissions import Rule, acl
-
 register = template.Library()
 
 
@@ -61,13 +59,14 @@ def _masks(context):
 
 
 @register.simple_tag(takes_context=True)
-def may(context, module: str, verb: str) -> bool:
-    """``{% may "DEVICE_MANAGEMENT_CRUDL" "Write" as can_add %}``: the same check as the API."""
-    user, masks = _masks(context)
-    return acl(module, verb).allows(user, masks=masks) if user else False
+def can(context, url_name: str, key: str = "GET") -> bool:
+    """``{% can "device-list" "POST delete" as can_delete %}``: whether the user may do that
+    portal action, by the rule the action declares (the API twin's): a button is shown exactly
+    when pressing it would be allowed."""
+    from drec.routes import portal_actions
 
-
-@register.simple_tag(takes_context=True)
-def allowed(context, rule: Rule) -> bool:
+    declared = portal_actions().get((url_name, key))
+    if declared is None:
+        raise template.TemplateSyntaxError(f"No portal action {key!r} is declared for {url_name!r}.")
     user, masks = _masks(context)
-    return rule.allows(user, masks=masks) if user else rule.public
+    return declared.rule.allows(user, masks=masks) if user else declared.rule.public

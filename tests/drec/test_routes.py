@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from drec.permissions import PUBLIC
-from drec.routes import routes
+from drec.routes import api_operations, routes
 from drec.urls import urlpatterns as project_urls
 
 
@@ -94,7 +94,11 @@ def test_a_method_without_a_rule_answers_403_even_to_the_admin(api_client, clien
 PROTECTED_PAGES = [
     route
     for route in routes()
-    if route.is_ours and not route.is_api and route.rule is not None and not route.rule.public
+    if route.is_ours
+    and not route.is_api
+    and route.method == "GET"
+    and route.rule is not None
+    and not route.rule.public
 ]
 
 
@@ -108,3 +112,52 @@ def test_visitors_are_sent_to_the_login_page_from_every_protected_page(client, d
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith(f"/login?next={url}")
+
+
+PORTAL_ACTIONS = [route for route in routes() if route.declared is not None]
+WRITES = [route for route in PORTAL_ACTIONS if route.changes]
+
+
+def test_every_portal_write_names_the_api_operation_doing_the_same_and_takes_its_rule():
+    """SPEC §4: a portal action that creates, changes or deletes is guarded by exactly the rule
+    of its API twin. A write without a twin, with a twin that does not exist or with another
+    rule (a page's Read rule guarding a delete) fails here."""
+    operations = api_operations()
+    problems = []
+    for route in WRITES:
+        twin = operations.get(route.declared.twin or "")
+        if twin is None:
+            problems.append(f"{route.key} /{route.path}: no API twin ({route.declared.twin!r})")
+        elif twin.method == "GET":
+            problems.append(f"{route.key} /{route.path}: its twin {route.declared.twin} does not write")
+        elif route.rule != twin.rule and not twin.rule.public:
+            problems.append(
+                f"{route.key} /{route.path}: guarded by {route.rule.describe()}, "
+                f"its twin {route.declared.twin} by {twin.rule.describe()}"
+            )
+    assert problems == []
+    assert len(WRITES) >= 30
+
+
+def test_every_portal_page_names_its_api_listing_or_says_why_it_has_none():
+    operations = api_operations()
+    problems = [
+        f"{route.key} /{route.path}"
+        for route in PORTAL_ACTIONS
+        if route.method == "GET"
+        and not route.declared.no_twin
+        and (route.declared.twin not in operations or not route.declared.twin.startswith("GET "))
+    ]
+    assert problems == []
+
+
+def test_a_form_step_that_does_not_write_is_guarded_by_the_write_it_prepares():
+    steps = [route for route in PORTAL_ACTIONS if route.method == "POST" and not route.changes]
+    assert {(route.name, route.key) for route in steps} >= {
+        ("reservation-add", "POST filter"),
+        ("reservation-add", "POST review"),
+        ("device-add", "POST add_more"),
+    }
+    for route in steps:
+        twin = api_operations()[route.declared.twin]
+        assert route.rule == twin.rule, route

@@ -1,4 +1,5 @@
-"""``manage.py routes [--api]``: every route with the access rule it declares."""
+"""``manage.py routes [--api]``: every route with the access rule it declares (portal pages:
+per method and form action, with the API operation that does the same thing)."""
 
 from django.core.management.base import BaseCommand
 
@@ -18,4 +19,5 @@ class Command(BaseCommand):
             if not route.is_ours:
                 continue
             rule = route.rule.describe() if route.rule else "NO RULE"
-            self.stdout.write(f"{route.method:7} /{route.path:60} {rule}")
+            twin = f"  = {route.declared.twin}" if route.declared is not None and route.declared.twin else ""
+            self.stdout.write(f"{route.key:18} /{route.path:60} {rule}{twin}")
