@@ -8,6 +8,7 @@ from django import forms
 from devices.forms import _choices
 from devices.models import OffTaker, SdgBenefit
 from devices.selectors import country_list
+from drec.forms import OrganizationChoiceField
 
 
 class CertificateFilterForm(forms.Form):
@@ -20,7 +21,7 @@ class CertificateFilterForm(forms.Form):
         initial="Buyer",
         widget=forms.RadioSelect,
     )
-    organizationId = forms.ChoiceField(label="Organization", required=False)
+    organizationId = OrganizationChoiceField(label="Organization", required=False)
     country = forms.ChoiceField(label="Country", required=False)
     offTaker = forms.MultipleChoiceField(label="Off Taker", required=False)
     SDGBenefits = forms.MultipleChoiceField(label="SDG Benefits", required=False)

@@ -4,6 +4,7 @@ from django import forms
 
 from devices.models import Country, DeviceDescription, DeviceType, FuelType, OffTaker, SdgBenefit
 from devices.selectors import country_list
+from drec.forms import OrganizationChoiceField
 
 
 def _choices(model, blank: str | None = None) -> list[tuple[str, str]]:
@@ -72,7 +73,7 @@ class DeviceForm(forms.Form):
 class DeviceFilterForm(forms.Form):
     """ "Use Filters For Device Search" (ui.md §3.16)."""
 
-    organizationId = forms.ChoiceField(label="Organization", required=False)
+    organizationId = OrganizationChoiceField(label="Organization", required=False)
     country = forms.ChoiceField(label="Country", required=False)
     deviceTypeCode = forms.MultipleChoiceField(label="Device Type Code", required=False)
     offTaker = forms.MultipleChoiceField(label="Off Taker", required=False)
@@ -107,7 +108,7 @@ class DeviceFilterForm(forms.Form):
 
 
 class BulkUploadForm(forms.Form):
-    organizationId = forms.ChoiceField(label="Organization", required=False)
+    organizationId = OrganizationChoiceField(label="Organization", required=False)
     csvFile = forms.FileField(label="CSV file", widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}))
 
     def __init__(self, *args, organizations=None, **kwargs):

@@ -11,7 +11,7 @@ from devices import bulk, forms, selectors, services
 from devices.models import CsvJobStatus
 from devices.rules import BULK_READ, BULK_UPLOAD, DEVICE_DELETE, DEVICE_READ, DEVICE_REGISTER, DEVICE_UPDATE
 from drec.errors import DomainError
-from drec.forms import show_error
+from drec.forms import on_form, show_error
 from drec.pagination import paginate
 from drec.permissions import Action, page, portal_view, step
 from organizations.models import OrganizationType
@@ -52,7 +52,7 @@ def device_list(request):
             services.device_delete(device=device)
             messages.success(request, f"Device {device.external_id} deleted.")
         except DomainError as error:
-            messages.error(request, error.message)
+            messages.error(request, on_form(error).message)
         return redirect(request.get_full_path())
     organizations = _developer_organizations(request.user)
     filters = forms.DeviceFilterForm(request.GET or None, organizations=organizations)
@@ -98,7 +98,7 @@ def device_add(request):
                         raise
         except DomainError as error:
             if not any(card.errors for card in cards):
-                organization_error = error.message
+                organization_error = on_form(error).message
         else:
             messages.success(request, f"{len(cards)} device(s) added.")
             return redirect("device-list" if request.user.role != Role.API_USER else "apiuser-device-list")

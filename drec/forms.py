@@ -27,3 +27,12 @@ def show_error(form: forms.Form, error: DomainError) -> None:
                 placed = True
     if not placed:
         form.add_error(None, error.message)
+
+
+class OrganizationChoiceField(forms.ChoiceField):
+    """The organization one acts for, picked from the caller's list. Any whole number passes
+    here: whether the caller may act for it is the tenancy selector's answer (404 for one
+    outside its tenant, as the API answers), not the list's."""
+
+    def valid_value(self, value) -> bool:
+        return str(value).isdigit()

@@ -30,20 +30,13 @@ def organization_list(*, user: User, name: str = "", organization_type: str | No
 
 
 def managed_organization_list(*, user: User, name: str = "") -> QuerySet[Organization]:
-    """Developer and Buyer organizations (an api user's: those it manages), with member counts."""
+    """Developer and Buyer organizations (an api user's: those it manages; the super admin's:
+    all), with member counts: "All Organizations" in both doors."""
     return (
         organization_list(user=user, name=name)
         .filter(organization_type__in=MEMBER_TYPES)
         .annotate(user_count=Count("users"))
     )
-
-
-def organization_overview(*, user: User, name: str = "") -> QuerySet[Organization]:
-    """The "All Organizations" list: every organization for the super admin, the managed ones
-    for an api user; with member counts."""
-    if user.role == Role.ADMIN:
-        return organization_list(user=user, name=name).annotate(user_count=Count("users"))
-    return managed_organization_list(user=user, name=name)
 
 
 def organization_id_value(organization_id) -> int:
@@ -80,6 +73,11 @@ def organization_for(*, user: User, organization_id, organization_type: str, pur
             raise Forbidden("You do not belong to an organization.")
     else:
         organization = organization_get(user=user, organization_id=organization_id)
+    if organization.is_denied and user.role != Role.ADMIN:
+        raise Forbidden(
+            f"Organization {organization.name} was denied by the super admin: nothing can be done for it "
+            "until its status is Active again."
+        )
     if organization.organization_type != organization_type:
         raise Forbidden(
             f"Organization {organization.name} is a {organization.organization_type} organization; "

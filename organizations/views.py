@@ -85,7 +85,8 @@ def invitations(request):
         {
             "form": form,
             "tab": tab,
-            "invitations": selectors.invitation_list(user=request.user, organization=organization),
+            # What GET /api/invitation lists for the caller (its organization's).
+            "invitations": selectors.invitation_list(user=request.user),
         },
     )
 
@@ -95,7 +96,7 @@ def all_organizations(request):
     """All Organizations, filtered by a part of the name as one types (HTMX)."""
     name = request.GET.get("organizationName", "").strip()
     page = paginate(
-        request, selectors.organization_overview(user=request.user, name=name), key="organizations", serialize=list
+        request, selectors.managed_organization_list(user=request.user, name=name), key="organizations", serialize=list
     )
     context = {"page": page, "organization_name": name}
     if request.htmx:
@@ -154,7 +155,7 @@ def all_users(request):
         {
             "page": paginate(request, members, key="users", serialize=list),
             "filterable": filterable,
-            "organizations": selectors.organization_overview(user=request.user) if filterable else None,
+            "organizations": selectors.managed_organization_list(user=request.user) if filterable else None,
             "organization": organization,
         },
     )

@@ -4,6 +4,7 @@ rules are in reads.services."""
 from django import forms
 
 from devices.selectors import country_list
+from drec.forms import OrganizationChoiceField
 from reads.models import ReadType, YieldStatus
 from reads.services import UNIT_WH
 
@@ -24,7 +25,7 @@ def _organization_field(form: forms.Form, organizations) -> None:
 class ReadForm(forms.Form):
     """ "Add Read" (ui.md §4.6): one read of one device, in the device's local time."""
 
-    organizationId = forms.ChoiceField(label="Organization")
+    organizationId = OrganizationChoiceField(label="Organization")
     externalId = forms.CharField(
         label="External ID",
         max_length=255,
@@ -85,7 +86,7 @@ class ReadForm(forms.Form):
 class ReadFilterForm(forms.Form):
     """ "Meter Read List": which device, over which period."""
 
-    organizationId = forms.ChoiceField(label="Organization", required=False)
+    organizationId = OrganizationChoiceField(label="Organization", required=False)
     externalId = forms.CharField(
         label="External ID",
         required=False,

@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from accounts.models import Role
 from devices.selectors import developer_devices
 from drec.errors import DomainError, NotFound
-from drec.forms import show_error
+from drec.forms import on_form, show_error
 from drec.pagination import paginate
 from drec.permissions import Action, page, portal_view
 from organizations.models import OrganizationType
@@ -46,6 +46,7 @@ def _device_zones(device) -> list[str]:
 
 def _show_read_errors(form, error: DomainError) -> None:
     """Per-read reasons go next to the field they name; the rest on top of the form."""
+    on_form(error)
     if isinstance(error.errors, list):
         for item in error.errors:
             field = item.get("field") if isinstance(item, dict) else None
@@ -73,7 +74,7 @@ def read_add(request):
             if source.get("externalId"):
                 device = candidates.filter(external_id__iexact=source["externalId"].strip()).first()
     except DomainError as error:
-        problem = error.message
+        problem = (on_form(error) if request.method == "POST" else error).message
     kwargs = {"organizations": organizations, "timezones": _device_zones(device), "refresh_url": reverse("read-add")}
     if request.method == "POST":
         form = forms.ReadForm(request.POST, **kwargs)

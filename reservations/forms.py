@@ -6,6 +6,7 @@ from django import forms
 from devices.forms import _choices
 from devices.models import OffTaker, SdgBenefit
 from devices.selectors import country_list
+from drec.forms import OrganizationChoiceField
 from reservations.models import Frequency
 
 YES_NO = [("true", "Yes"), ("false", "No")]
@@ -34,7 +35,7 @@ def _yes_no(label: str) -> forms.TypedChoiceField:
 class ReservationForm(forms.Form):
     """ "Make A Reservation" (ui.md §4.3); the two questions are asked in the confirmation dialog."""
 
-    organizationId = forms.ChoiceField(label="Organization")
+    organizationId = OrganizationChoiceField(label="Organization")
     name = forms.CharField(label="Name", max_length=255)
     targetCapacityInMegaWattHour = forms.DecimalField(
         label="Target Capacity(MWh)", max_digits=18, decimal_places=6, min_value=0.000001
@@ -84,7 +85,7 @@ class ReservationForm(forms.Form):
 class ReservationFilterForm(forms.Form):
     """ "Select Fields To Filter Reservation List" (ui.md §3.25)."""
 
-    organizationId = forms.ChoiceField(label="Organization", required=False)
+    organizationId = OrganizationChoiceField(label="Organization", required=False)
     name = forms.CharField(label="Reservation Name", required=False, max_length=255)
     country = forms.ChoiceField(label="Country", required=False)
     offTaker = forms.MultipleChoiceField(label="Off Taker", required=False)

@@ -10,7 +10,8 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "access-control.md"
 
 
 def documented_grants() -> set[tuple[str, str, str]]:
-    lines = DOC.read_text().split("## Default role grants", 1)[1].splitlines()
+    section = DOC.read_text().split("## Default role grants", 1)[1].split("\n## ", 1)[0]
+    lines = section.splitlines()
     rows = [line for line in lines if line.startswith("| ") and not line.startswith("| Module")]
     roles = [cell.strip() for cell in next(line for line in lines if line.startswith("| Module")).split("|")[2:-1]]
     grants = set()
