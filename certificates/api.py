@@ -3,8 +3,6 @@ shape plus the ledger fields, claims, the redemption report, the per-device CSV 
 ledger's public key and public verification, and the admin's issuance trigger."""
 
 import base64
-import csv
-import io
 import math
 
 from django.http import HttpResponse
@@ -18,7 +16,9 @@ from certificates import ledger, selectors, services
 from certificates.models import LedgerEntry
 from certificates.rules import CERTIFICATE_READ, CLAIM, ISSUE_NOW
 from devices.services import capacity_range, commissioning_date_range, iso
+from drec.csvfiles import csv_text
 from drec.errors import InvalidInput
+from drec.http import content_disposition
 from drec.inputs import Text, parse
 from drec.pagination import page_from_query, page_rows
 from drec.permissions import PUBLIC
@@ -356,31 +356,29 @@ EXPORT_COLUMNS = [
 ]
 
 
-def export_csv(reservation, developer=None) -> str:
-    """Every device's contributions to the reservation's certificates, oldest first (in a
-    developer's view, its own devices' only)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(EXPORT_COLUMNS)
+def _export_rows(reservation, developer=None):
     for certificate in selectors.reservation_certificates(reservation=reservation).order_by("id"):
         entry = selectors.issue_entry(certificate)
         for contribution in certificate.contributions.all():
             if developer is not None and contribution.device.organization_id != developer.pk:
                 continue
-            writer.writerow(
-                [
-                    contribution.device.external_id,
-                    reservation.name,
-                    iso(contribution.start),
-                    iso(contribution.end),
-                    contribution.energy_wh,
-                    certificate.uid,
-                    "",
-                    certificate.pk,
-                    entry.index if entry else "",
-                ]
-            )
-    return out.getvalue()
+            yield [
+                contribution.device.external_id,
+                reservation.name,
+                iso(contribution.start),
+                iso(contribution.end),
+                contribution.energy_wh,
+                certificate.uid,
+                "",
+                certificate.pk,
+                entry.index if entry else "",
+            ]
+
+
+def export_csv(reservation, developer=None) -> str:
+    """Every device's contributions to the reservation's certificates, oldest first (in a
+    developer's view, its own devices' only)."""
+    return csv_text(EXPORT_COLUMNS, _export_rows(reservation, developer))
 
 
 class ExportPerDeviceView(APIView):
@@ -396,8 +394,8 @@ class ExportPerDeviceView(APIView):
         _certificates, developer = selectors.certificate_view(user=request.user)
         content = export_csv(reservation, developer)
         response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-        name = f"{reservation.name} {timezone.localdate().isoformat()}.csv".replace('"', "")
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        name = f"{reservation.name} {timezone.localdate().isoformat()}.csv"
+        response["Content-Disposition"] = content_disposition(name)
         return response
 
 

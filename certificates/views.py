@@ -3,8 +3,6 @@ or the developer's view with a monthly chart, one reservation's certificates, a 
 with its contributions, claims and ledger proof, the redemption report, and the public
 verification page."""
 
-import csv
-import io
 from datetime import UTC, datetime, time
 
 from django.contrib import messages
@@ -15,8 +13,10 @@ from django.utils import timezone
 from accounts.models import Role
 from certificates import api, forms, ledger, selectors, services
 from certificates.rules import CERTIFICATE_READ, CLAIM
+from drec.csvfiles import csv_text
 from drec.errors import DomainError
 from drec.forms import show_error
+from drec.http import content_disposition
 from drec.pagination import paginate
 from drec.permissions import PUBLIC, Action, page, portal_view
 from organizations.models import OrganizationType
@@ -172,15 +172,13 @@ REPORT_COLUMNS = [
 
 
 def _report_csv(rows: list[dict]) -> HttpResponse:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([label for _key, label in REPORT_COLUMNS])
-    for row in rows:
-        writer.writerow(
-            [", ".join(row[key]) if isinstance(row[key], list) else row[key] for key, _label in REPORT_COLUMNS]
-        )
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="redemption-report-{timezone.localdate()}.csv"'
+    cells = (
+        [", ".join(row[key]) if isinstance(row[key], list) else row[key] for key, _label in REPORT_COLUMNS]
+        for row in rows
+    )
+    content = csv_text([label for _key, label in REPORT_COLUMNS], cells)
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition(f"redemption-report-{timezone.localdate()}.csv")
     return response
 
 

@@ -51,7 +51,9 @@ class Reservation(TimestampedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(Lower("name"), name="reservation_name_unique"),
+            # Per Buyer organization: across organizations, a refusal would tell one tenant
+            # another's names.
+            models.UniqueConstraint(F("organization"), Lower("name"), name="reservation_name_unique_per_buyer"),
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="reservation_start_before_end"),
             models.CheckConstraint(condition=Q(expiry__gte=F("end")), name="reservation_expiry_after_end"),
             models.CheckConstraint(condition=Q(target_wh__gt=0), name="reservation_target_positive"),

@@ -7,6 +7,7 @@ device is never in two active reservations whatever the timing.
 """
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -26,6 +27,9 @@ from reservations.models import Reservation, ReservationDevice
 
 WH_PER_MWH = 1_000_000
 PAST_LIMIT = timedelta(days=3 * 365)
+# Refused in names: control characters (C0, DEL, C1: line feed, carriage return, tab...) and the
+# Unicode line and paragraph separators.
+NAME_UNSAFE_CATEGORIES = {"Cc", "Zl", "Zp"}
 
 
 @dataclass
@@ -48,8 +52,22 @@ def _ids_text(ids) -> str:
     return " , ".join(str(device_id) for device_id in sorted(ids))
 
 
-def _name_taken(name: str, *, besides: Reservation | None = None) -> bool:
-    taken = Reservation.objects.annotate(lower_name=Lower("name")).filter(lower_name=name.lower())
+def _check_name(name: str) -> None:
+    """Refuse control characters (line breaks, tabs...) in a name: it is shown in pages, CSV
+    cells and download file names, where a line break splits a row or breaks a header."""
+    if any(unicodedata.category(char) in NAME_UNSAFE_CATEGORIES for char in name):
+        raise InvalidInput(
+            "name must not contain line breaks, tabs or other control characters.",
+            errors={"name": ["Must not contain line breaks, tabs or other control characters."]},
+        )
+
+
+def _name_taken(name: str, *, organization_id: int, besides: Reservation | None = None) -> bool:
+    """Whether the Buyer organization already has a reservation of this name (in any case);
+    another organization's names are not this one's business (reservations.models)."""
+    taken = Reservation.objects.annotate(lower_name=Lower("name")).filter(
+        organization_id=organization_id, lower_name=name.lower()
+    )
     if besides is not None:
         taken = taken.exclude(pk=besides.pk)
     return taken.exists()
@@ -100,9 +118,10 @@ def reservation_create(*, acting_user: User, organization: Organization, request
     Returns (reservation, ids that could not be reserved). A requested id is unavailable when
     it is in an active reservation, or is not a device this organization may reserve (another
     tenant's, a Buyer's, or none at all: the answer does not tell which)."""
+    _check_name(request.name)
     _check_period(request.start, request.end, request.expiry)
     expiry = request.expiry or _later(request.end, timedelta(days=settings.DREC_RESERVATION_EXPIRY_DAYS))
-    if _name_taken(request.name):
+    if _name_taken(request.name, organization_id=organization.pk):
         raise Conflict(f"Device group with name {request.name} already exists", errors={"name": ["Already taken."]})
     requested = list(dict.fromkeys(request.device_ids))
     # Lock the requested devices (in id order: no deadlock between two requests), then see
@@ -177,7 +196,7 @@ def reservation_create(*, acting_user: User, organization: Organization, request
             )
     except IntegrityError as error:
         # The name or a device was taken by a request that committed meanwhile.
-        if _name_taken(request.name):
+        if _name_taken(request.name, organization_id=organization.pk):
             raise Conflict(f"Device group with name {request.name} already exists") from error
         raise Conflict("One or more devices were reserved meanwhile by another reservation; try again.") from error
     return reservation, unavailable
@@ -190,7 +209,8 @@ def reservation_update(*, reservation: Reservation, data: dict) -> Reservation:
     if not reservation.is_active:
         raise Conflict("This device groups reservation has already ended")
     if "name" in data:
-        if _name_taken(data["name"], besides=reservation):
+        _check_name(data["name"])
+        if _name_taken(data["name"], organization_id=reservation.organization_id, besides=reservation):
             raise Conflict(f"Device group with name {data['name']} already exists", errors={"name": ["Taken."]})
         reservation.name = data["name"]
     if "targetCapacityInMegaWattHour" in data:
