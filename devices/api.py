@@ -4,7 +4,7 @@ import json
 from functools import cache
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.plumbing import build_array_type, build_basic_type
@@ -30,7 +30,8 @@ from devices.rules import (
 )
 from devices.services import decimal_text, iso
 from drec import rawsql
-from drec.errors import InvalidInput, NotFound
+from drec.errors import NotFound
+from drec.http import content_disposition
 from drec.inputs import Text, parse
 from drec.pagination import PAGE_PARAMETERS, Page, page_rows, paginate, paginated_schema
 from drec.permissions import PUBLIC
@@ -519,22 +520,10 @@ class FileUploadView(APIView):
         responses={201: build_array_type(build_basic_type(OpenApiTypes.STR))},
     )
     def post(self, request):
-        files = request.FILES.getlist("files")
-        if not files:
-            raise InvalidInput("Send at least one file in the field files.", errors={"files": ["Required."]})
-        organization = request.user.organization
-        with transaction.atomic():  # all the files, or none
-            keys = [
-                bulk.file_upload(
-                    acting_user=request.user,
-                    organization=organization,
-                    name=upload.name,
-                    content_type=upload.content_type or "",
-                    data=upload.read(settings.DREC_CSV_MAX_BYTES + 1),
-                ).key
-                for upload in files
-            ]
-        return Response(keys, status=201)
+        uploaded = bulk.files_upload(
+            acting_user=request.user, organization=request.user.organization, files=request.FILES.getlist("files")
+        )
+        return Response([file.key for file in uploaded], status=201)
 
 
 class CsvJobListView(APIView):
@@ -601,5 +590,5 @@ class CsvTemplateView(APIView):
     @extend_schema(tags=["device"], summary="The bulk upload CSV template", responses={(200, "text/csv"): str})
     def get(self, request):
         response = HttpResponse(bulk.template_csv(), content_type="text/csv")
-        response["Content-Disposition"] = 'attachment; filename="devices-template.csv"'
+        response["Content-Disposition"] = content_disposition("devices-template.csv")
         return response

@@ -10,11 +10,13 @@ import csv
 import io
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files import uploadedfile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -23,6 +25,7 @@ from devices.services import device_build, device_rules
 from drec.errors import InvalidInput, NotFound, PayloadTooLarge
 from drec.inputs import Text
 from drec.tasks import enqueue
+from organizations.models import Organization
 
 logger = logging.getLogger("drec.bulk")
 
@@ -129,8 +132,58 @@ def _check_file(data: bytes, name: str) -> None:
         )
 
 
-def file_upload(*, acting_user, organization, name: str, content_type: str, data: bytes) -> UploadedFile:
-    """Keep an uploaded file (the original's POST /api/file) for a later bulk job."""
+def files_upload(*, acting_user, organization, files: Sequence[uploadedfile.UploadedFile]) -> list[UploadedFile]:
+    """Keep uploaded CSV files (the original's POST /api/file) for a later bulk job: all of
+    them or none.
+
+    One request sends at most DREC_UPLOAD_MAX_FILES_PER_REQUEST files, and an organization
+    keeps at most DREC_UPLOAD_QUOTA_FILES files and DREC_UPLOAD_QUOTA_BYTES bytes at a time;
+    files are kept DREC_UPLOAD_RETENTION_HOURS hours (a job copies what it uses)."""
+    if not files:
+        raise InvalidInput("Send at least one file in the field files.", errors={"files": ["Required."]})
+    limit = settings.DREC_UPLOAD_MAX_FILES_PER_REQUEST
+    if len(files) > limit:
+        # Refused before any file is read.
+        raise PayloadTooLarge(
+            f"{len(files)} files sent; a request may send at most {limit} files (DREC_UPLOAD_MAX_FILES_PER_REQUEST).",
+            errors={"files": [f"More than {limit} files."]},
+        )
+    quota_bytes = settings.DREC_UPLOAD_QUOTA_BYTES
+    contents, size = [], 0
+    for upload in files:
+        name = upload.name or ""
+        data = upload.read(settings.DREC_CSV_MAX_BYTES + 1)
+        _check_upload(name, data)
+        size += len(data)
+        if size > quota_bytes:
+            # More than the organization may ever keep: refused before the rest is read.
+            raise PayloadTooLarge(
+                f"The files sent are more than {quota_bytes} bytes together, the quota of an organization "
+                "(DREC_UPLOAD_QUOTA_BYTES).",
+                errors={"files": [f"More than the quota of {quota_bytes} bytes."]},
+            )
+        contents.append((name, upload.content_type or "", data))
+    with transaction.atomic():
+        # One upload at a time per organization, so concurrent requests cannot both pass the quota.
+        Organization.objects.select_for_update().filter(pk=organization.pk).first()
+        uploaded_files_purge(organization=organization)
+        kept = UploadedFile.objects.filter(organization=organization).aggregate(files=Count("pk"), size=Sum("size"))
+        _check_quota(files=kept["files"], size=kept["size"] or 0, adding_files=len(contents), adding_size=size)
+        return [
+            UploadedFile.objects.create(
+                key=f"{name.rsplit('.', 1)[0][:200]}-{uuid.uuid4()}.csv",
+                original_name=name[:255],
+                content_type=content_type[:100],
+                data=data,
+                size=len(data),
+                organization=organization,
+                uploaded_by=acting_user,
+            )
+            for name, content_type, data in contents
+        ]
+
+
+def _check_upload(name: str, data: bytes) -> None:
     if len(data) > settings.DREC_CSV_MAX_BYTES:
         raise PayloadTooLarge(
             f"The file is {len(data)} bytes; the limit is {settings.DREC_CSV_MAX_BYTES} bytes (DREC_CSV_MAX_BYTES).",
@@ -139,16 +192,41 @@ def file_upload(*, acting_user, organization, name: str, content_type: str, data
     if not name.lower().endswith(".csv"):
         # Only CSVs are used (bulk upload); a key ending .csv must hold one (backend.md §15.3 #26).
         raise InvalidInput(f"Invalid file {name}: upload a .csv file.", errors={"files": ["Not a .csv file."]})
-    stem = name.rsplit(".", 1)[0][:200]
-    return UploadedFile.objects.create(
-        key=f"{stem}-{uuid.uuid4()}.csv",
-        original_name=name[:255],
-        content_type=content_type[:100],
-        data=data,
-        size=len(data),
-        organization=organization,
-        uploaded_by=acting_user,
+
+
+def _check_quota(*, files: int, size: int, adding_files: int, adding_size: int) -> None:
+    """Refuse files that would take the organization past its quota of kept files."""
+    hours = settings.DREC_UPLOAD_RETENTION_HOURS
+    later = (
+        f"Files are removed {hours} hours after upload (DREC_UPLOAD_RETENTION_HOURS); "
+        "a bulk job keeps its own copy of the file it names."
     )
+    quota_files = settings.DREC_UPLOAD_QUOTA_FILES
+    if files + adding_files > quota_files:
+        raise PayloadTooLarge(
+            f"Your organization keeps {files} uploaded files; {adding_files} more would pass its quota of "
+            f"{quota_files} files (DREC_UPLOAD_QUOTA_FILES). {later}",
+            errors={"files": [f"More than the quota of {quota_files} files."]},
+        )
+    quota_bytes = settings.DREC_UPLOAD_QUOTA_BYTES
+    if size + adding_size > quota_bytes:
+        raise PayloadTooLarge(
+            f"Your organization keeps {size} bytes of uploaded files; {adding_size} more would pass its quota of "
+            f"{quota_bytes} bytes (DREC_UPLOAD_QUOTA_BYTES). {later}",
+            errors={"files": [f"More than the quota of {quota_bytes} bytes."]},
+        )
+
+
+def uploaded_files_purge(*, organization=None) -> int:
+    """Delete the files uploaded more than DREC_UPLOAD_RETENTION_HOURS ago (of one organization,
+    or all): a bulk job copied the bytes of the file it names when it was created, so an old
+    file is no longer needed. Returns how many were deleted."""
+    cutoff = timezone.now() - timedelta(hours=settings.DREC_UPLOAD_RETENTION_HOURS)
+    expired = UploadedFile.objects.filter(created_at__lt=cutoff)
+    if organization is not None:
+        expired = expired.filter(organization=organization)
+    deleted, _ = expired.delete()
+    return deleted
 
 
 @transaction.atomic
