@@ -15,6 +15,7 @@ from accounts import selectors, services
 from accounts.models import AccessToken, Role
 from accounts.rules import API_USER_KEYS, OWN_ACCOUNT, SIGN_UP
 from drec.errors import Gone
+from drec.http import content_disposition
 from drec.inputs import Email, Text, parse
 from drec.permissions import PUBLIC
 from organizations.api import OrganizationOut
@@ -142,6 +143,7 @@ class LoginView(APIView):
 
 class LogoutView(APIView):
     acl = OWN_ACCOUNT
+    open_before_password_change = True  # a generated password must be changed first
 
     @extend_schema(
         tags=["auth"],
@@ -194,7 +196,7 @@ KEY_CREATED = "Key registered (JSON); with an empty body, the generated private_
 def private_key_download(private_pem: bytes, kid: str) -> HttpResponse:
     """Stream a freshly generated private key to its owner, once; nothing is kept."""
     response = HttpResponse(private_pem, content_type="application/x-pem-file")
-    response["Content-Disposition"] = 'attachment; filename="private_key.pem"'
+    response["Content-Disposition"] = content_disposition("private_key.pem")
     response["Cache-Control"] = "no-store"
     response["X-Key-Id"] = kid
     return response
@@ -273,16 +275,8 @@ class TokenView(APIView):
     )
     def post(self, request):
         data = parse(TokenIn, request.data)
-        endpoint = "/api/auth/token"
-        audiences = list(
-            dict.fromkeys(
-                [
-                    request.build_absolute_uri(endpoint),
-                    settings.DREC_PUBLIC_URL + endpoint,
-                    *settings.DREC_TOKEN_AUDIENCES,
-                ]
-            )
-        )
+        # From configuration only, never from the request: its Host header is the client's to choose.
+        audiences = list(dict.fromkeys([settings.DREC_PUBLIC_URL + "/api/auth/token", *settings.DREC_TOKEN_AUDIENCES]))
         token, lifetime = services.token_from_client_assertion(
             grant_type=data["grant_type"],
             assertion_type=data["client_assertion_type"],
@@ -297,6 +291,7 @@ class TokenView(APIView):
 
 class MeView(APIView):
     acl = OWN_ACCOUNT
+    open_before_password_change = True  # a generated password must be changed first
 
     @extend_schema(tags=["user"], summary="Your account and organization", responses={200: MeOut})
     def get(self, request):
@@ -308,16 +303,33 @@ class ProfileIn(serializers.Serializer):
     firstName = Text(max_length=150)
     lastName = Text(max_length=150)
     email = Email(max_length=254)
+    password = Text(
+        max_length=128,
+        trim_whitespace=False,
+        required=False,
+        allow_blank=True,
+        help_text="Your current password: required when the e-mail changes",
+    )
 
 
 class ProfileView(APIView):
     acl = OWN_ACCOUNT
 
-    @extend_schema(tags=["user"], summary="Update your name and e-mail", request=ProfileIn, responses={200: UserOut})
+    @extend_schema(
+        tags=["user"],
+        summary="Update your name and e-mail (a new e-mail needs the current password and signs out other tokens)",
+        request=ProfileIn,
+        responses={200: UserOut},
+    )
     def put(self, request):
         data = parse(ProfileIn, request.data)
         user = services.user_profile_update(
-            user=request.user, first_name=data["firstName"], last_name=data["lastName"], email=data["email"]
+            user=request.user,
+            first_name=data["firstName"],
+            last_name=data["lastName"],
+            email=data["email"],
+            password=data.get("password") or None,
+            current_token=request.auth if isinstance(request.auth, AccessToken) else None,
         )
         return Response(UserOut(user).data)
 
@@ -330,6 +342,7 @@ class PasswordIn(serializers.Serializer):
 
 class PasswordView(APIView):
     acl = OWN_ACCOUNT
+    open_before_password_change = True  # a generated password must be changed first
 
     @extend_schema(
         tags=["user"], summary="Change your password (current one needed)", request=PasswordIn, responses={200: UserOut}

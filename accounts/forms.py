@@ -37,6 +37,14 @@ class ProfileForm(forms.Form):
     firstName = forms.CharField(label="First Name", max_length=150)
     lastName = forms.CharField(label="Last Name", max_length=150)
     email = forms.EmailField(label="Email", max_length=254)
+    password = forms.CharField(
+        label="Current Password",
+        max_length=128,
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput,
+        help_text="Needed only to change your e-mail, which also signs out your API tokens.",
+    )
 
 
 class PasswordChangeForm(forms.Form):

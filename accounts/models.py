@@ -83,6 +83,9 @@ class User(AbstractBaseUser, PermissionsMixin, TimestampedModel):
     )
     # Django admin access: only the super admin role.
     is_staff = models.BooleanField(default=False)
+    # A password generated for the account (the first super admin of `manage.py seed`): nothing
+    # but changing it is allowed until it is changed (drec.middleware, drec.permissions).
+    must_change_password = models.BooleanField(default=False)
 
     objects = UserManager()
 
@@ -186,6 +189,10 @@ class AccessToken(models.Model):
     jti = models.UUIDField(primary_key=True)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_tokens")
     kind = models.CharField(max_length=8, choices=TokenKind.choices)
+    # The api-user key whose client assertion minted a client token (None for password logins):
+    # revoking the key revokes its tokens. Should a key row ever be deleted, its tokens' records
+    # go with it, and a token without a record is refused.
+    key = models.ForeignKey(ApiUserKey, on_delete=models.CASCADE, null=True, blank=True, related_name="access_tokens")
     issued_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -114,9 +114,12 @@ def api_user_get(*, api_user_id) -> ApiUser | None:
     return ApiUser.objects.select_related("user__organization").filter(api_user_id=api_user_id).first()
 
 
-def api_user_list(*, organization_name: str = "") -> QuerySet[User]:
-    """ApiUser accounts with their organization and request state, newest first."""
+def api_user_list(*, user: User, organization_name: str = "") -> QuerySet[User]:
+    """ApiUser accounts with their organization and request state, newest first: every one for
+    the super admin; anyone else's own account only (an api user's is itself, others have none)."""
     users = User.objects.filter(role=Role.API_USER).select_related("organization", "api_user").order_by("-id")
+    if user.role != Role.ADMIN:
+        users = users.filter(pk=user.pk)
     if organization_name:
         users = users.filter(organization__name__icontains=organization_name)
     return users

@@ -12,6 +12,7 @@ import jwt
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from allauth.account.utils import url_str_to_user_pk, user_pk_to_url_str
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.hashers import make_password
@@ -21,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import crypto
+from accounts.backends import login_name
 from accounts.models import (
     AccessToken,
     ApiUser,
@@ -35,7 +37,6 @@ from accounts.rules import MANAGED_ORGANIZATION_REGISTER
 from drec.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
 from drec.permissions import FORBIDDEN
 from drec.tasks import enqueue
-from drec.throttling import FailureLimit
 from organizations.models import Organization, OrganizationStatus, OrganizationType
 
 SUPER_ORG_NAME = "SuperOrg"
@@ -47,21 +48,20 @@ ROLE_OF_ORGANIZATION_TYPE = {
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
-def _failed_logins() -> FailureLimit:
-    return FailureLimit("login", limit=settings.DREC_LOGIN_FAILURES_PER_MINUTE, window=60)
-
-
 # --- Super admin ------------------------------------------------------------------------
 
 
 @transaction.atomic
-def admin_ensure(*, email: str, password: str | None, user_model=None, organization_model=None):
+def admin_ensure(
+    *, email: str, password: str | None, generated: bool = False, user_model=None, organization_model=None
+):
     """Create the super admin and its organization unless an account with ``email`` exists.
 
     Never changes an existing account (an operator's password is not reset by a redeploy).
-    Returns ``(user, created)``; ``(None, False)`` when no password is configured, because an
-    admin without a password could never log in. The model classes can be passed in so that
-    data migrations use their historical models.
+    Returns ``(user, created)``; ``(None, False)`` when no password is given, because an admin
+    without a password could never log in. A ``generated`` password must be changed at the
+    first sign-in. The model classes can be passed in so that data migrations use their
+    historical models.
     """
     user_model = user_model or User
     organization_model = organization_model or Organization
@@ -87,6 +87,7 @@ def admin_ensure(*, email: str, password: str | None, user_model=None, organizat
         is_staff=True,
         is_superuser=True,
         organization=organization,
+        **({"must_change_password": True} if generated else {}),
     )
     return user, True
 
@@ -125,11 +126,11 @@ def _managing_api_user(*, acting_user, api_user_id) -> ApiUser:
     """The api user registering an organization under itself; it must be the caller."""
     if acting_user is None or not acting_user.is_authenticated:
         raise Unauthorized("Sign in as the api user to register organizations under its api_user_id.")
-    api_user = getattr(acting_user, "api_user", None) if acting_user.role == Role.API_USER else None
-    if api_user is None or str(api_user.api_user_id) != str(api_user_id):
-        raise Forbidden("api_user_id must be your own: organizations can only be registered under yourself.")
     if not MANAGED_ORGANIZATION_REGISTER.allows(acting_user):
         raise Forbidden(FORBIDDEN)
+    api_user = acting_user.api_user
+    if str(api_user.api_user_id) != str(api_user_id):
+        raise Forbidden("api_user_id must be your own: organizations can only be registered under yourself.")
     return api_user
 
 
@@ -264,9 +265,10 @@ def organization_register_for(
 # --- Access tokens ----------------------------------------------------------------------
 
 
-def access_token_issue(*, user: User, kind: str) -> tuple[str, int]:
+def access_token_issue(*, user: User, kind: str, key: ApiUserKey | None = None) -> tuple[str, int]:
     """A signed access token for ``user``, recorded by its ``jti`` so that it can be revoked.
 
+    ``key``: the api-user key a client token was minted with; revoking the key revokes it.
     Returns ``(token, lifetime in seconds)``.
     """
     now = timezone.now()
@@ -282,7 +284,7 @@ def access_token_issue(*, user: User, kind: str) -> tuple[str, int]:
         "jti": str(jti),
     }
     AccessToken.objects.create(
-        jti=jti, user=user, kind=kind, issued_at=now, expires_at=now + timedelta(seconds=lifetime)
+        jti=jti, user=user, kind=kind, key=key, issued_at=now, expires_at=now + timedelta(seconds=lifetime)
     )
     return jwt.encode(claims, settings.DREC_JWT_SECRET, algorithm="HS256"), lifetime
 
@@ -291,20 +293,20 @@ def auth_login(*, request, email: str, password: str) -> str:
     """Exchange e-mail and password for an access token.
 
     Unknown e-mail, wrong password, inactive accounts and members of managed organizations
-    all get the same 401. After too many wrong passwords for one account in a minute, the
-    account is refused with 429 until the minute has passed.
+    all get the same 401. After DREC_LOGIN_FAILURES wrong passwords for one account (counted by
+    django-axes, as for the portal's and Django admin's sign-in), the account is refused with
+    429, even with the right password, until DREC_LOGIN_LOCKOUT_SECONDS have passed.
     """
-    key = email.strip().lower()
-    limit = _failed_logins()
-    wait = limit.wait_seconds(key)
-    if wait is not None:
+    http_request = getattr(request, "_request", request)  # axes marks the Django request
+    user = authenticate(http_request, email=email.strip().lower(), password=password)
+    if getattr(http_request, "axes_locked_out", False):
+        wait = int(settings.AXES_COOLOFF_TIME.total_seconds())
         raise TooManyRequests(
             f"Too many failed logins for this account. Try again in {wait} seconds.", retry_after=wait
         )
-    user = authenticate(request, email=key, password=password)
     if user is None:
-        limit.record(key)
         raise Unauthorized("Unauthorized")
+    axes_reset(username=login_name(http_request, {"email": email}))  # a success starts the count again
     token, _lifetime = access_token_issue(user=user, kind=TokenKind.PASSWORD)
     return token
 
@@ -314,8 +316,11 @@ def access_token_revoke(*, token: AccessToken) -> None:
     AccessToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
-def _tokens_revoke_all(user: User) -> None:
-    AccessToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+def _tokens_revoke_all(user: User, *, keep: AccessToken | None = None) -> None:
+    tokens = AccessToken.objects.filter(user=user, revoked_at__isnull=True)
+    if keep is not None:
+        tokens = tokens.exclude(pk=keep.pk)
+    tokens.update(revoked_at=timezone.now())
 
 
 # --- Api users' keys and private_key_jwt (RFC 7523) -----------------------------------
@@ -361,10 +366,20 @@ def api_user_key_generate(*, api_user: ApiUser, first_only: bool = False) -> tup
     return key, private_pem
 
 
+@transaction.atomic
 def api_user_key_revoke(*, api_user: ApiUser, kid: str) -> None:
-    updated = api_user.keys.filter(kid=kid, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    if not updated:
+    """Revoke one of the api user's keys and every access token minted with it.
+
+    The key's row lock (the update) orders this against a token request signed with it
+    (token_from_client_assertion locks the keys it checks): that request either sees the key
+    revoked, or commits its token before the tokens below are revoked.
+    """
+    now = timezone.now()
+    key = api_user.keys.filter(kid=kid, revoked_at__isnull=True).select_for_update().first()
+    if key is None:
         raise NotFound(f"No active key with kid {kid}")
+    ApiUserKey.objects.filter(pk=key.pk).update(revoked_at=now)
+    AccessToken.objects.filter(key=key, revoked_at__isnull=True).update(revoked_at=now)
 
 
 def _assertion_refused(reason: str) -> Unauthorized:
@@ -404,10 +419,12 @@ def token_from_client_assertion(*, grant_type: str, assertion_type: str, asserti
     if not api_user.user.is_active:
         raise Unauthorized("Unauthorized")
 
-    keys = api_user.keys.filter(revoked_at__isnull=True, algorithm=algorithm)
+    # Locked until the token is recorded, so that a concurrent revocation of the key either
+    # comes first (the key is no longer active here) or also revokes the token minted with it.
+    keys = api_user.keys.filter(revoked_at__isnull=True, algorithm=algorithm).select_for_update(no_key=True)
     if header.get("kid"):
         keys = keys.filter(kid=header["kid"])
-    claims = None
+    claims, signed_by = None, None
     for key in keys:
         try:
             claims = jwt.decode(
@@ -418,6 +435,7 @@ def token_from_client_assertion(*, grant_type: str, assertion_type: str, asserti
                 issuer=issuer,
                 options={"require": ["exp", "jti", "aud", "iss", "sub"]},
             )
+            signed_by = key
             break
         except jwt.InvalidSignatureError:
             continue
@@ -427,7 +445,7 @@ def token_from_client_assertion(*, grant_type: str, assertion_type: str, asserti
             raise _assertion_refused(f"aud must be {audiences[0]}") from None
         except jwt.InvalidTokenError as error:
             raise _assertion_refused(str(error)) from None
-    if claims is None:
+    if claims is None or signed_by is None:
         raise _assertion_refused("signature does not match any active key")
 
     now = timezone.now()
@@ -440,17 +458,32 @@ def token_from_client_assertion(*, grant_type: str, assertion_type: str, asserti
             UsedClientAssertion.objects.create(api_user=api_user, jti=str(claims["jti"])[:255], expires_at=expires)
     except IntegrityError:
         raise _assertion_refused("jti already used") from None
-    return access_token_issue(user=api_user.user, kind=TokenKind.CLIENT)
+    return access_token_issue(user=api_user.user, kind=TokenKind.CLIENT, key=signed_by)
 
 
 # --- Profile and password ---------------------------------------------------------------
 
 
 @transaction.atomic
-def user_profile_update(*, user: User, first_name: str, last_name: str, email: str) -> User:
-    """Change names and e-mail; a new e-mail must be unique and gets confirmed again."""
+def user_profile_update(
+    *,
+    user: User,
+    first_name: str,
+    last_name: str,
+    email: str,
+    password: str | None = None,
+    current_token: AccessToken | None = None,
+) -> User:
+    """Change names and e-mail. The e-mail is the sign-in identity: changing it needs the
+    current ``password`` (checked before anything else, so that a stolen token cannot even learn
+    whether an address is taken), must be unique, gets confirmed again and revokes the account's
+    access tokens but ``current_token``, the one making the request."""
     email = email.strip().lower()
-    if email != user.email:
+    changes_email = email != user.email
+    if changes_email:
+        if not password or not user.check_password(password):
+            reason = "Incorrect." if password else "Required to change the e-mail."
+            raise InvalidInput(f"password: {reason}", errors={"password": [reason]})
         if User.objects.filter(email=email).exclude(pk=user.pk).exists():
             raise Conflict(f"User with email {email} already exists", errors={"email": ["Already registered."]})
         EmailAddress.objects.filter(user=user).delete()
@@ -458,6 +491,8 @@ def user_profile_update(*, user: User, first_name: str, last_name: str, email: s
         enqueue("accounts.tasks.email_confirmation_send", user.pk)
     user.first_name, user.last_name, user.email = first_name.strip(), last_name.strip(), email
     user.save(update_fields=["first_name", "last_name", "email", "updated_at"])
+    if changes_email:
+        _tokens_revoke_all(user, keep=current_token)
     return user
 
 
@@ -469,7 +504,8 @@ def user_password_change(*, user: User, old_password: str, new_password: str, co
         raise InvalidInput("oldPassword: Incorrect current password.", errors={"oldPassword": ["Incorrect."]})
     _password_check(new_password, confirm_password, user=user, field="newPassword", confirm_field="confirmPassword")
     user.set_password(new_password)
-    user.save(update_fields=["password", "updated_at"])
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password", "updated_at"])
     _tokens_revoke_all(user)
     return user
 
@@ -569,7 +605,8 @@ def password_reset(*, token: str, new_password: str, confirm_password: str) -> U
     user = password_reset_user(token=token)
     _password_check(new_password, confirm_password, user=user, field="newPassword", confirm_field="confirmPassword")
     user.set_password(new_password)
-    user.save(update_fields=["password", "updated_at"])
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password", "updated_at"])
     EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)
     _tokens_revoke_all(user)
     return user

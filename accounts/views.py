@@ -162,7 +162,11 @@ def profile(request):
             try:
                 if tab == "details":
                     services.user_profile_update(
-                        user=user, first_name=data["firstName"], last_name=data["lastName"], email=data["email"]
+                        user=user,
+                        first_name=data["firstName"],
+                        last_name=data["lastName"],
+                        email=data["email"],
+                        password=data["password"] or None,
                     )
                     messages.success(request, "Your details were saved.")
                 else:

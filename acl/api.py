@@ -263,6 +263,8 @@ class AdminApiUsersView(APIView):
         responses={200: paginated_schema("ApiUserPage", "users", ApiUserOut)},
     )
     def get(self, request):
-        users = account_selectors.api_user_list(organization_name=request.query_params.get("organizationName", ""))
+        users = account_selectors.api_user_list(
+            user=request.user, organization_name=request.query_params.get("organizationName", "")
+        )
         users = users.select_related("organization__api_user")
         return Response(paginate(request, users, key="users", serialize=lambda rows: ApiUserOut(rows, many=True).data))

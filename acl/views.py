@@ -196,7 +196,7 @@ def api_users(request):
     organization_name = request.GET.get("organizationName", "").strip()
     page = paginate(
         request,
-        account_selectors.api_user_list(organization_name=organization_name),
+        account_selectors.api_user_list(user=request.user, organization_name=organization_name),
         key="users",
         serialize=list,
     )
@@ -207,7 +207,8 @@ def api_users(request):
 def api_user_picker(request):
     if request.GET.get("user", "").isdigit():
         return redirect("admin-api-user-permission-detail", user_id=int(request.GET["user"]))
-    return render(request, "acl/api_user_picker.html", {"api_users": account_selectors.api_user_list()})
+    api_users = account_selectors.api_user_list(user=request.user)
+    return render(request, "acl/api_user_picker.html", {"api_users": api_users})
 
 
 class VerifyForm(forms.Form):

@@ -25,6 +25,10 @@ from acl.selectors import may
 from drec.errors import InvalidInput
 
 FORBIDDEN = "Forbidden resource"
+PASSWORD_CHANGE_FIRST = (
+    "Your password was generated for you: change it first (PUT /api/user/password, or the portal's "
+    "profile page)."
+)
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ class AclPermission(BasePermission):
             return True
         if not request.user or not request.user.is_authenticated:
             raise NotAuthenticated()
+        if request.user.must_change_password and not getattr(view, "open_before_password_change", False):
+            raise PermissionDenied(PASSWORD_CHANGE_FIRST)
         return rule.allows(request.user)
 
 

@@ -6,13 +6,16 @@ without a real secret key, and ``manage.py check --deploy`` is clean.
 """
 
 import os
+import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+# Files of this checkout that are not code: generated development secrets, e-mails, static files.
+VAR_DIR = Path(os.environ.get("DREC_VAR_DIR") or BASE_DIR / "var")
 
 
 def env_str(name: str, default: str | None = None) -> str | None:
@@ -52,7 +55,26 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
-_DEV_SECRET_KEY = "django-insecure-development-only-key-never-use-in-production-3040"  # noqa: S105 (development only; refused when DEBUG=0)
+def development_secret(name: str) -> str:
+    """A secret for development, generated once per checkout into ``var/<name>`` (mode 0600,
+    never in the repository), so that ``make run`` and the tests need no configuration and no
+    two checkouts share a key. Created atomically: concurrent processes all read the first."""
+    path = VAR_DIR / name
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        draft = VAR_DIR / f".{name}.{os.getpid()}"
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(64))
+        try:
+            os.link(draft, path)  # fails if another process made it first: then that one counts
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if SECRET_KEY is None:
     if not DEBUG:
@@ -61,9 +83,7 @@ if SECRET_KEY is None:
             "of at least 50 random characters, e.g. "
             "DJANGO_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(64))')"
         )
-    SECRET_KEY = _DEV_SECRET_KEY
-elif not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY is the development key; set a real one.")
+    SECRET_KEY = development_secret("secret_key")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["*"] if DEBUG else ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
@@ -81,6 +101,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "guardian",
+    "axes",
     "django_q",
     "django_htmx",
     "drec",
@@ -103,10 +124,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "drec.middleware.PasswordChangeFirstMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "drec.middleware.DomainErrorMiddleware",
+    # Last: answers a sign-in refused for too many wrong passwords (any door) with 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "drec.urls"
@@ -172,7 +196,12 @@ AUTH_USER_MODEL = "accounts.User"
 
 # One backend for every front door (portal, API, Django admin): e-mail + password, and only
 # for accounts that may sign in (active, not a member of an organization run by an api user).
-AUTHENTICATION_BACKENDS = ["accounts.backends.AuthenticationBackend", "guardian.backends.ObjectPermissionBackend"]
+# django-axes first: it refuses an account locked out for too many wrong passwords.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LoginFailureBackend",
+    "accounts.backends.AuthenticationBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
 # django-guardian: no anonymous user row (visitors never hold object permissions).
 ANONYMOUS_USER_NAME = None
 
@@ -195,6 +224,30 @@ ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = env_int("DREC_EMAIL_CONFIRMATION_DAYS",
 # Password-reset links (allauth's tokens) are single use and expire after this many seconds.
 PASSWORD_RESET_TIMEOUT = env_int("DREC_PASSWORD_RESET_TIMEOUT", 3600)
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+# Proxies in front of the portal that append the client's address to X-Forwarded-For. With 0
+# (the default) the address is the connection's own: a client cannot pick the address its
+# requests are throttled by. Behind one load balancer: 1.
+DREC_TRUSTED_PROXIES = env_int("DREC_TRUSTED_PROXIES", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = DREC_TRUSTED_PROXIES
+
+# Wrong passwords for one account, in any door (API login, portal, Django admin), counted by
+# django-axes in the database: after DREC_LOGIN_FAILURES of them, that account's sign-ins are
+# refused with 429, even with the right password, until DREC_LOGIN_LOCKOUT_SECONDS have passed
+# since the last one. Accounts, not addresses: the per-address throttles below cover those.
+AXES_FAILURE_LIMIT = env_int("DREC_LOGIN_FAILURES", 10)
+AXES_COOLOFF_TIME = timedelta(seconds=env_int("DREC_LOGIN_LOCKOUT_SECONDS", 60))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_CALLABLE = "accounts.backends.login_name"
+AXES_CLIENT_IP_CALLABLE = "drec.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "drec.views.login_locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # no row per successful sign-in
+AXES_VERBOSE = False
+# axes.W006 warns that locking out by account alone lets a client rotate User-Agents or cookies;
+# its database handler sums an account's failures over every such variant, so here it does not,
+# and per-address limits are the throttles' (DREC_THROTTLE_LOGIN, allauth's login_failed).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
 # allauth's defaults throttle failed logins per IP and per account; keep them explicit.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
@@ -208,10 +261,9 @@ DREC_PUBLIC_URL = env_str("DREC_PUBLIC_URL", "http://localhost:3040").rstrip("/"
 DREC_INVITATION_DAYS = env_int("DREC_INVITATION_DAYS", 7)
 
 # API access tokens (HS256 JWTs, revocable by jti).
-DREC_JWT_SECRET = env_str("DREC_JWT_SECRET", SECRET_KEY)
+# Its own generated secret in development; in production DJANGO_SECRET_KEY unless set.
+DREC_JWT_SECRET = env_str("DREC_JWT_SECRET") or (development_secret("jwt_secret") if DEBUG else SECRET_KEY)
 DREC_JWT_LIFETIME = env_int("DREC_JWT_LIFETIME", 24 * 3600)
-# Wrong passwords per account before /api/auth/login answers 429 (per minute).
-DREC_LOGIN_FAILURES_PER_MINUTE = env_int("DREC_LOGIN_FAILURES_PER_MINUTE", 10)
 # Api users' keys: at most this many active at once (rotation), assertions valid this long.
 DREC_MAX_ACTIVE_KEYS = 2
 DREC_CLIENT_ASSERTION_MAX_SECONDS = 300
@@ -220,7 +272,9 @@ DREC_TOKEN_AUDIENCES = env_list("DREC_TOKEN_AUDIENCES", [])
 
 # The super admin seeded by migrations and `manage.py seed`.
 DREC_ADMIN_EMAIL = env_str("DREC_ADMIN_EMAIL", "admin@drec.local").lower()
-DREC_ADMIN_PASSWORD = env_str("DREC_ADMIN_PASSWORD", "Solar-Admin-2026" if DEBUG else None)
+# Without a password, `manage.py seed` generates one, prints it once, and the super admin must
+# change it at the first sign-in. No password is ever published with the code.
+DREC_ADMIN_PASSWORD = env_str("DREC_ADMIN_PASSWORD")
 
 # --- API --------------------------------------------------------------------------------
 
@@ -239,6 +293,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "drec.errors.api_exception_handler",
+    # The throttles' client address (drec.http.client_ip does the same).
+    "NUM_PROXIES": DREC_TRUSTED_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "login": env_str("DREC_THROTTLE_LOGIN", "30/min"),
         "register": env_str("DREC_THROTTLE_REGISTER", "30/min"),
@@ -273,6 +329,12 @@ SPECTACULAR_SETTINGS = {
 DREC_CSV_MAX_BYTES = env_int("DREC_CSV_MAX_BYTES", 10 * 1024 * 1024)
 DREC_CSV_MAX_ROWS = env_int("DREC_CSV_MAX_ROWS", 20_000)
 DREC_CSV_JOB_STALE_SECONDS = env_int("DREC_CSV_JOB_STALE_SECONDS", 600)
+# Files uploaded with POST /api/file for a later bulk job: how many one request may send, what an
+# organization may keep (files and bytes), and how long they are kept (a job copies what it uses).
+DREC_UPLOAD_MAX_FILES_PER_REQUEST = env_int("DREC_UPLOAD_MAX_FILES_PER_REQUEST", 10)
+DREC_UPLOAD_QUOTA_FILES = env_int("DREC_UPLOAD_QUOTA_FILES", 50)
+DREC_UPLOAD_QUOTA_BYTES = env_int("DREC_UPLOAD_QUOTA_BYTES", 50 * 1024 * 1024)
+DREC_UPLOAD_RETENTION_HOURS = env_int("DREC_UPLOAD_RETENTION_HOURS", 24)
 # Days after a reservation's end during which late certificates may still be issued (the default expiry).
 DREC_RESERVATION_EXPIRY_DAYS = env_int("DREC_RESERVATION_EXPIRY_DAYS", 60)
 

@@ -2,6 +2,7 @@
 
 from http import HTTPStatus
 
+from django.conf import settings
 from django.http import HttpResponseServerError
 from django.shortcuts import redirect, render, resolve_url
 from django.template import loader
@@ -82,6 +83,20 @@ def server_error(request):
         return error_response(500, "Internal server error")
     # No request context (menu, user): the page must render even when the database is down.
     return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a sign-in while the account is locked out after too many wrong
+    passwords, in every door (API, portal, Django admin): 429 with ``Retry-After``."""
+    wait = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    message = f"Too many failed logins for this account. Try again in {wait} seconds."
+    if is_api_request(request):
+        response = error_response(429, message)
+    else:
+        context = {"message": message, "status": 429, "title": HTTPStatus(429).phrase}
+        response = render(request, "400.html", context, status=429)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 def csrf_failure(request, reason: str = ""):

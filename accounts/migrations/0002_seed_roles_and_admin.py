@@ -28,7 +28,7 @@ def seed(apps, schema_editor):
         organization_model=apps.get_model("organizations", "Organization"),
     )
     if user is None:
-        print("\n  No super admin created: DREC_ADMIN_PASSWORD is not set. Set it and run `python manage.py seed`.")
+        print("\n  No super admin yet: `python manage.py seed` creates it (DREC_ADMIN_PASSWORD, or a generated one).")
 
 
 class Migration(migrations.Migration):

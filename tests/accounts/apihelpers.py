@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from django.conf import settings
 from django.db import connection
 
 REGISTER_URL = "/api/user/register"
@@ -19,8 +20,6 @@ LOGOUT_URL = "/api/auth/logout"
 ME_URL = "/api/user/me"
 KEYS_URL = "/api/auth/keys"
 TOKEN_URL = "/api/auth/token"
-# The Django test client talks to http://testserver: the token endpoint's own URL is the audience.
-TOKEN_AUDIENCE = "http://testserver/api/auth/token"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 # Passes every validator of SPEC §3 and resembles none of the e-mails used below.
@@ -101,6 +100,12 @@ def private_pem(private_key) -> str:
     ).decode()
 
 
+def token_audience() -> str:
+    """The ``aud`` the token endpoint expects: its address under DREC_PUBLIC_URL (read at call
+    time, so a test's ``settings`` override counts), never the one the request's Host names."""
+    return settings.DREC_PUBLIC_URL + TOKEN_URL
+
+
 def algorithm_of(private_key) -> str:
     return "EdDSA" if isinstance(private_key, ed25519.Ed25519PrivateKey) else "RS256"
 
@@ -114,7 +119,7 @@ def client_assertion(api_user, private_key, *, algorithm: str | None = None, hea
     payload = {
         "iss": api_user_id,
         "sub": api_user_id,
-        "aud": TOKEN_AUDIENCE,
+        "aud": token_audience(),
         "iat": now,
         "exp": now + 120,
         "jti": uuid.uuid4().hex,

@@ -22,7 +22,9 @@ def example_code() -> str:
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)
 
 
-def run_example(tmp_path, live_server, api_user, private_pem: bytes) -> dict:
+def run_example(tmp_path, live_server, settings, api_user, private_pem: bytes) -> dict:
+    # The token endpoint expects the audience under its configured public address: the live server's here.
+    settings.DREC_PUBLIC_URL = live_server.url
     (tmp_path / "example.py").write_text(example_code())
     (tmp_path / "private_key.pem").write_bytes(private_pem)
     env = {
@@ -38,14 +40,14 @@ def run_example(tmp_path, live_server, api_user, private_pem: bytes) -> dict:
     return json.loads(result.stdout)
 
 
-def test_the_documented_example_gets_a_token_with_a_generated_rsa_key(live_server, tmp_path):
+def test_the_documented_example_gets_a_token_with_a_generated_rsa_key(live_server, settings, tmp_path):
     api_user = api_user_create(email="docs@example.com", organization_name="Docs Integrator")
     _key, private_pem = services.api_user_key_generate(api_user=api_user.api_user)
-    me = run_example(tmp_path, live_server, api_user, private_pem)
+    me = run_example(tmp_path, live_server, settings, api_user, private_pem)
     assert me == {"email": "docs@example.com", "role": "ApiUser", "api_user_id": str(api_user.api_user.api_user_id)}
 
 
-def test_the_documented_example_works_with_an_uploaded_ed25519_key(live_server, tmp_path):
+def test_the_documented_example_works_with_an_uploaded_ed25519_key(live_server, settings, tmp_path):
     api_user = api_user_create(email="docs-ed@example.com", organization_name="Docs Ed25519")
     private_key = ed25519.Ed25519PrivateKey.generate()
     public_pem = private_key.public_key().public_bytes(
@@ -55,4 +57,4 @@ def test_the_documented_example_works_with_an_uploaded_ed25519_key(live_server, 
     private_pem = private_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    assert run_example(tmp_path, live_server, api_user, private_pem)["email"] == "docs-ed@example.com"
+    assert run_example(tmp_path, live_server, settings, api_user, private_pem)["email"] == "docs-ed@example.com"

@@ -102,7 +102,7 @@ def test_the_token_of_a_replaced_address_no_longer_confirms(api_client, register
     with committed():
         changed = client.put(
             "/api/user/profile",
-            {"firstName": "Ada", "lastName": "Okafor", "email": "ada@new.example.org"},
+            {"firstName": "Ada", "lastName": "Okafor", "email": "ada@new.example.org", "password": STRONG_PASSWORD},
             format="json",
         )
     assert changed.status_code == 200

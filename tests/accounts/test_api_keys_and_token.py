@@ -26,6 +26,7 @@ from tests.accounts.apihelpers import (
     private_pem,
     public_pem,
     rsa_key,
+    token_audience,
     token_request,
     unverified_claims,
 )
@@ -293,7 +294,7 @@ def _hs256_signed_with_public_key(user, key) -> str:
     claims = {
         "iss": api_user_id,
         "sub": api_user_id,
-        "aud": "http://testserver/api/auth/token",
+        "aud": token_audience(),
         "exp": int(time.time()) + 60,
         "jti": uuid.uuid4().hex,
     }
@@ -312,7 +313,7 @@ REFUSED_ASSERTIONS = {
     "no-jti": lambda user: client_assertion(user, rsa_key("a"), jti=None),
     "wrong-aud": lambda user: client_assertion(user, rsa_key("a"), aud="https://evil.example/api/auth/token"),
     "aud-of-another-endpoint": lambda user: client_assertion(
-        user, rsa_key("a"), aud="http://testserver/api/auth/login"
+        user, rsa_key("a"), aud=token_audience().replace("/api/auth/token", "/api/auth/login")
     ),
     "no-aud": lambda user: client_assertion(user, rsa_key("a"), aud=None),
     "iss-not-sub": lambda user: client_assertion(user, rsa_key("a"), sub=str(uuid.uuid4())),
@@ -328,7 +329,7 @@ REFUSED_ASSERTIONS = {
         {
             "iss": str(user.api_user.api_user_id),
             "sub": str(user.api_user.api_user_id),
-            "aud": "http://testserver/api/auth/token",
+            "aud": token_audience(),
             "exp": int(time.time()) + 60,
             "jti": uuid.uuid4().hex,
         },

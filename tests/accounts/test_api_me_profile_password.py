@@ -140,7 +140,9 @@ def test_a_new_email_must_be_confirmed_again(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.put(
-            PROFILE_URL, {"firstName": "Grace", "lastName": "Mensah", "email": "Grace.New@Example.org"}, format="json"
+            PROFILE_URL,
+            {"firstName": "Grace", "lastName": "Mensah", "email": "Grace.New@Example.org", "password": PASSWORD},
+            format="json",
         )
 
     assert response.status_code == 200, response.content
@@ -165,7 +167,12 @@ def test_a_taken_email_is_409_and_changes_nothing(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.put(
             PROFILE_URL,
-            {"firstName": f"{before[0]}-new", "lastName": "Mensah", "email": "DevAdmin@Example.com"},
+            {
+                "firstName": f"{before[0]}-new",
+                "lastName": "Mensah",
+                "email": "DevAdmin@Example.com",
+                "password": PASSWORD,
+            },
             format="json",
         )
 

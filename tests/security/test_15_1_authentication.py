@@ -38,6 +38,7 @@ from tests.accounts.apihelpers import (
     register_body,
     reset_token,
     rsa_key,
+    token_audience,
     token_request,
     unverified_claims,
 )
@@ -130,7 +131,7 @@ def test_15_01_client_tokens_cannot_be_minted_with_a_known_secret(
     registered = client_for(api_user).post(KEYS_URL, {"publicKey": public_pem(key)}, format="json")
     assert registered.status_code == 201, registered.content
     api_user_id = str(api_user.api_user.api_user_id)
-    claims = {"iss": api_user_id, "sub": api_user_id, "aud": "http://testserver/api/auth/token", "iat": now}
+    claims = {"iss": api_user_id, "sub": api_user_id, "aud": token_audience(), "iat": now}
     claims.update(exp=now + 120, jti=uuid.uuid4().hex)
     assertion = {
         "unregistered-key": lambda: client_assertion(api_user, rsa_key("b")),
@@ -354,9 +355,10 @@ def test_15_06_only_active_accounts_sign_in_throttled_with_a_strong_hash(api_cli
         User.objects.filter(pk=user.pk).update(status=UserStatus.SUSPENDED)
         assert_error(bearer(token).get(ME_URL), 401)
     else:
-        settings.DREC_LOGIN_FAILURES_PER_MINUTE = 3
-        for _ in range(3):
+        settings.AXES_FAILURE_LIMIT = 3
+        for _ in range(2):
             assert_error(login(api_client, user.email, "Wrong-Password-1"), 401)
+        assert_error(login(api_client, user.email, "Wrong-Password-1"), 429)  # the third locks it
         throttled = login(api_client, user.email, PASSWORD)  # even the right password waits now
         assert_error(throttled, 429)
         assert int(throttled["Retry-After"]) > 0

@@ -562,7 +562,9 @@ def test_15_39_tokens_name_the_user_by_id_so_an_email_change_keeps_them(api_clie
         return
     old_email = user.email
     changed = bearer(token).put(
-        "/api/user/profile", {"firstName": "Bea", "lastName": "Buyer", "email": "bea.new@example.org"}, format="json"
+        "/api/user/profile",
+        {"firstName": "Bea", "lastName": "Buyer", "email": "bea.new@example.org", "password": PASSWORD},
+        format="json",
     )
     assert changed.status_code == 200, changed.content
     me = bearer(token).get(ME_URL)
@@ -777,7 +779,12 @@ def test_15_41_mail_failures_are_not_swallowed_and_email_confirmed_tells_the_tru
     with committed():
         changed = bearer(token).put(
             "/api/user/profile",
-            {"firstName": "Ada", "lastName": "Okafor", "email": "ada@new.example.org"},
+            {
+                "firstName": "Ada",
+                "lastName": "Okafor",
+                "email": "ada@new.example.org",
+                "password": register_body()["password"],
+            },
             format="json",
         )
     assert changed.status_code == 200, changed.content
