@@ -16,7 +16,7 @@ $(VENV)/.requirements-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/p
 	$(VENV)/bin/pip install -q -r requirements-dev.txt
 	touch $(VENV)/.requirements $@
 
-## Install, migrate, seed, and serve the portal and its task cluster on 0.0.0.0:$${PORT:-3040}.
+## Install, migrate, seed, and serve the portal and its task cluster on $${HOST:-127.0.0.1}:$${PORT:-3040}.
 run: $(VENV)/.requirements
 	scripts/run.sh
 

@@ -1,12 +1,15 @@
 """Request middleware of the project: refuse NUL characters, turn domain errors into pages,
-and send the Content-Security-Policy."""
+send the Content-Security-Policy, and hold an account with a generated password to changing it."""
 
 from urllib.parse import unquote
 
 from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
 
 from drec.errors import DomainError
-from drec.views import error_page
+from drec.views import error_page, is_api_request
 
 
 class RefuseNulMiddleware:
@@ -51,3 +54,22 @@ class ContentSecurityPolicyMiddleware:
         if settings.DREC_CSP and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = settings.DREC_CSP
         return response
+
+
+class PasswordChangeFirstMiddleware:
+    """An account whose password was generated for it (the first super admin) uses the portal
+    and Django admin only to change it: every other page leads to the profile's password tab.
+    The API refuses it the same way (drec.permissions.AclPermission)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.must_change_password and not is_api_request(request):
+            if request.path not in (reverse("profile"), reverse("account_logout")) and not request.path.startswith(
+                settings.STATIC_URL
+            ):
+                messages.warning(request, "Your password was generated for you: choose your own to continue.")
+                return redirect(f"{reverse('profile')}?tab=password")
+        return self.get_response(request)

@@ -86,8 +86,4 @@ def api_operations() -> dict[str, Route]:
 def portal_actions() -> dict[tuple[str, str], Action]:
     """Portal actions by ``(url name, "POST delete")``: what a page may offer is what its
     target's declaration allows (the ``{% can %}`` template tag)."""
-    return {
-        (route.name, route.key): route.declared
-        for route in routes()
-        if route.declared is not None and route.name
-    }
+    return {(route.name, route.key): route.declared for route in routes() if route.declared is not None and route.name}

@@ -1,6 +1,7 @@
 """Settings for the test suite: the real PostgreSQL of `make test`, tasks run inline."""
 
 import os
+import secrets
 import tempfile
 
 from django.core.exceptions import ImproperlyConfigured
@@ -28,7 +29,8 @@ STATIC_ROOT = None  # nothing is collected for tests; files come from the finder
 if not os.environ.get("EMAIL_BACKEND"):
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DREC_ADMIN_EMAIL = "admin@drec.local"
-DREC_ADMIN_PASSWORD = "Solar-Admin-2026"  # noqa: S105 (throwaway test database)
+# The super admin the migrations seed into the throwaway database: a password of this run only.
+DREC_ADMIN_PASSWORD = f"Test-{secrets.token_hex(8)}-1"
 # Every response of the suite is checked for password hashes and private keys.
 MIDDLEWARE = ["tests.middleware.NoSecretsInResponses", *MIDDLEWARE]
 # One throwaway issuer key per test run (never the developer's own).

@@ -55,6 +55,11 @@ class Organization(TimestampedModel):
         return f"{self.name} ({self.organization_type})"
 
     @property
+    def is_denied(self) -> bool:
+        """The super admin refused the organization: nobody signs in or acts for it."""
+        return self.status == OrganizationStatus.DENIED
+
+    @property
     def is_managed(self) -> bool:
         """A Developer/Buyer organization run by an api user on behalf of its members."""
         return self.api_user_id is not None and self.organization_type in (

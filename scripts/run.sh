@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# `make run`: migrate, seed, and serve the portal with its task cluster on 0.0.0.0:$PORT.
+# `make run`: migrate, seed, and serve the portal with its task cluster on $HOST:$PORT
+# (127.0.0.1 unless HOST says otherwise, e.g. HOST=0.0.0.0 to open it to the network).
 # Idempotent: a second run finds everything in place and starts again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY=.venv/bin/python
+HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-3040}"
 mkdir -p var
 
@@ -19,9 +21,9 @@ mkdir -p var
 QCLUSTER_PID=$!
 trap 'kill "$QCLUSTER_PID" 2>/dev/null; wait "$QCLUSTER_PID" 2>/dev/null || true' EXIT INT TERM
 
-echo "D-REC portal on http://0.0.0.0:${PORT}/  (API docs: /swagger/, health: /api/health)"
+echo "D-REC portal on http://${HOST}:${PORT}/  (API docs: /swagger/, health: /api/health)"
 .venv/bin/gunicorn drec.wsgi:application \
-  --bind "0.0.0.0:${PORT}" \
+  --bind "${HOST}:${PORT}" \
   --workers "${WEB_CONCURRENCY:-2}" \
   --threads "${GUNICORN_THREADS:-4}" \
   --access-logfile - \

@@ -94,11 +94,7 @@ def test_a_method_without_a_rule_answers_403_even_to_the_admin(api_client, clien
 PROTECTED_PAGES = [
     route
     for route in routes()
-    if route.is_ours
-    and not route.is_api
-    and route.method == "GET"
-    and route.rule is not None
-    and not route.rule.public
+    if route.is_ours and not route.is_api and route.method == "GET" and route.rule is not None and not route.rule.public
 ]
 
 

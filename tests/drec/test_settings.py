@@ -23,12 +23,12 @@ def test_production_without_secret_key_refuses_to_start():
     assert "DJANGO_SECRET_KEY is not set" in result.stderr
 
 
-def test_production_with_the_development_key_refuses_to_start():
-    from drec.settings import _DEV_SECRET_KEY
-
-    result = manage("check", DJANGO_DEBUG="0", DJANGO_SECRET_KEY=_DEV_SECRET_KEY)
+def test_production_never_falls_back_to_a_generated_development_secret(tmp_path):
+    """The secrets generated into var/ are for DEBUG only (tests/drec/test_safe_defaults.py)."""
+    result = manage("check", DJANGO_DEBUG="0", DREC_VAR_DIR=str(tmp_path))
     assert result.returncode != 0
-    assert "development key" in result.stderr
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+    assert not (tmp_path / "secret_key").exists()
 
 
 def test_deploy_check_is_clean_in_production():
