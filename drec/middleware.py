@@ -66,10 +66,14 @@ class PasswordChangeFirstMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.must_change_password and not is_api_request(request):
-            if request.path not in (reverse("profile"), reverse("account_logout")) and not request.path.startswith(
-                settings.STATIC_URL
-            ):
-                messages.warning(request, "Your password was generated for you: choose your own to continue.")
-                return redirect(f"{reverse('profile')}?tab=password")
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.must_change_password
+            and not is_api_request(request)
+            and request.path not in (reverse("profile"), reverse("account_logout"))
+            and not request.path.startswith(settings.STATIC_URL)
+        ):
+            messages.warning(request, "Your password was generated for you: choose your own to continue.")
+            return redirect(f"{reverse('profile')}?tab=password")
         return self.get_response(request)

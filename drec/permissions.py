@@ -25,10 +25,7 @@ from acl.selectors import may
 from drec.errors import InvalidInput
 
 FORBIDDEN = "Forbidden resource"
-PASSWORD_CHANGE_FIRST = (
-    "Your password was generated for you: change it first (PUT /api/user/password, or the portal's "
-    "profile page)."
-)
+PASSWORD_CHANGE_FIRST = "Your password was generated: change it first (PUT /api/user/password)."  # noqa: S105 (a message)
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
+
 def development_secret(name: str) -> str:
     """A secret for development, generated once per checkout into ``var/<name>`` (mode 0600,
     never in the repository), so that ``make run`` and the tests need no configuration and no
@@ -453,5 +454,6 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django-q": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # not a line per sign-in; lockouts are warnings
     },
 }

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_access_token_key'),
+        ("accounts", "0004_access_token_key"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='must_change_password',
+            model_name="user",
+            name="must_change_password",
             field=models.BooleanField(default=False),
         ),
     ]
