@@ -115,14 +115,6 @@ class Action:
     changes: bool = True
     no_twin: str = ""
 
-    @property
-    def twin_method(self) -> str:
-        return self.twin.split(" ", 1)[0] if self.twin else ""
-
-    @property
-    def twin_name(self) -> str:
-        return self.twin.split(" ", 1)[1] if self.twin else ""
-
 
 def page(rule: Rule, twin: str | None = None, *, no_twin: str = "") -> Action:
     """What GET shows (a read); ``twin`` the API listing that shows the same objects."""
@@ -178,8 +170,3 @@ def portal_view(actions: Mapping[str, Action | Rule], *, action_field: str = "ac
         return wrapper
 
     return decorate
-
-
-def portal_action(view, key: str) -> Action | None:
-    """The action ``key`` (``"GET"``, ``"POST"``, ``"POST delete"``) a portal view declares."""
-    return getattr(view, "portal_actions", {}).get(key)

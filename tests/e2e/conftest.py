@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.factories import PASSWORD
+from tests.personas import buyer, developer_admin, device_owner, sub_buyer  # personas as registration leaves them
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
