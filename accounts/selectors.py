@@ -7,7 +7,6 @@ from functools import cache
 import jwt
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.db import connection
 from django.db.models import QuerySet
 
 from accounts.backends import login_allowed
@@ -51,14 +50,12 @@ _TOKEN_MODELS = (("t", AccessToken), ("u", User), ("o", Organization), ("oa", Ap
 @cache
 def _token_sql() -> tuple[str, list, list]:
     """The token, its user, the user's organization with the api user managing it, the user's
-    own api user record and (PostgreSQL) the user's ACL grants, in one statement: the query
+    own api user record and the user's ACL grants, in one statement: the query
     behind every API call, written once rather than compiled by the ORM each time."""
     selected = [rawsql.columns(model, alias) for alias, model in _TOKEN_MODELS]
     columns = ", ".join(part.sql for part in selected)
-    params: list = []
-    if connection.vendor == "postgresql":
-        masks, params = granted_masks_sql('u."id"', 'u."role"')
-        columns += f", {masks}"
+    masks, params = granted_masks_sql('u."id"', 'u."role"')
+    columns += f", {masks}"
     table = {alias: model._meta.db_table for alias, model in _TOKEN_MODELS}
     # Names from the models' metadata only; every value is a bound parameter.
     sql = (
@@ -73,9 +70,9 @@ def _token_sql() -> tuple[str, list, list]:
 
 def _token_with_user(jti: uuid.UUID, user_id: int) -> AccessToken | None:
     """``AccessToken.objects.select_related("user__organization__api_user", "user__api_user")``
-    for one token, with ``user.acl_masks`` set on PostgreSQL (acl.selectors.may uses them)."""
+    for one token, with ``user.acl_masks`` set (acl.selectors.may uses them)."""
     sql, params, selected = _token_sql()
-    rows = rawsql.fetch(sql, [*params, jti if connection.vendor == "postgresql" else jti.hex, user_id])
+    rows = rawsql.fetch(sql, [*params, jti, user_id])
     if not rows:
         return None
     row = rows[0]
@@ -88,8 +85,7 @@ def _token_with_user(jti: uuid.UUID, user_id: int) -> AccessToken | None:
     if own is not None:
         rawsql.relate(own, "user", user)
     rawsql.relate(token, "user", user)
-    if len(row) > start:
-        user.acl_masks = json.loads(row[start])
+    user.acl_masks = json.loads(row[start])
     return token
 
 

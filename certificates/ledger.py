@@ -171,9 +171,8 @@ def account_of(organization_id: int) -> str:
 
 def append(*, kind: str, certificate: Certificate, payload: dict, claim: Claim | None = None) -> LedgerEntry:
     """Append a signed entry; call inside the transaction that makes what it records."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LEDGER_LOCK])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LEDGER_LOCK])
     last = LedgerEntry.objects.order_by("-index").only("index", "hash").first()
     index = last.index + 1 if last else 0
     previous_hash = last.hash if last else GENESIS_HASH

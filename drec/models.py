@@ -1,6 +1,8 @@
 """Abstract bases shared by the apps' models."""
 
+from django.contrib.postgres.fields import DateTimeRangeField
 from django.db import models
+from django.db.models import Func
 
 
 class TimestampedModel(models.Model):
@@ -11,3 +13,11 @@ class TimestampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class TsTzRange(Func):
+    """PostgreSQL's ``tstzrange(lower, upper, bounds)``: the span of a read or of a coverage,
+    for the exclusion constraints that keep such spans from overlapping."""
+
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()

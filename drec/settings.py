@@ -9,6 +9,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -96,6 +97,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -154,32 +156,20 @@ TEMPLATES = [
 ]
 
 # --- Database ---------------------------------------------------------------------------
-# PostgreSQL (psycopg 3) when DATABASE_URL is set; otherwise a SQLite file in the project
-# folder so that `make run` needs nothing installed.
+# PostgreSQL (psycopg 3) everywhere: DATABASE_URL, or the project-local server that `make run`
+# starts in var/postgres (DREC_PG_DIR), reached on its unix socket.
 
-DATABASE_URL = env_str("DATABASE_URL")
-if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(
-            DATABASE_URL,
-            conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
-            conn_health_checks=True,
-        )
-    }
-else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "db.sqlite3",
-            "OPTIONS": {
-                # The web server and the task cluster write concurrently: wait for locks
-                # instead of failing, and take the write lock at BEGIN to avoid upgrades.
-                "timeout": 30,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
-        }
-    }
+DREC_PG_DIR = Path(env_str("DREC_PG_DIR") or VAR_DIR / "postgres")
+DATABASE_URL = env_str("DATABASE_URL") or f"postgresql://postgres@{quote(str(DREC_PG_DIR), safe='')}/drec"
+if not DATABASE_URL.startswith(("postgres://", "postgresql://")):
+    raise ImproperlyConfigured(f"DATABASE_URL must be a PostgreSQL URL (postgresql://...), got {DATABASE_URL!r}.")
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL,
+        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -16,10 +16,12 @@ A whole-table exclusion constraint would do too, but its GiST index makes bulk i
 five times slower; the chain costs two B-tree lookups per read.
 """
 
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.db import models
 from django.db.models import Case, F, Q, When
 
-from drec.models import TimestampedModel
+from drec.models import TimestampedModel, TsTzRange
 
 
 class ReadType(models.TextChoices):
@@ -69,6 +71,15 @@ class MeterRead(models.Model):
                 fields=["device", "start"], condition=~Q(read_type=ReadType.HISTORY), name="one_ongoing_read_per_start"
             ),
             models.UniqueConstraint(fields=["device"], condition=Q(is_baseline=True), name="one_baseline_per_device"),
+            # History reads of a device never overlap.
+            ExclusionConstraint(
+                name="history_reads_do_not_overlap",
+                expressions=[
+                    ("device", RangeOperators.EQUAL),
+                    (TsTzRange("start", "end", RangeBoundary()), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(read_type=ReadType.HISTORY),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,11 +8,13 @@ partial unique index), whatever the timing of concurrent requests.
 
 import uuid
 
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
-from drec.models import TimestampedModel
+from drec.models import TimestampedModel, TsTzRange
 
 
 class Frequency(models.TextChoices):
@@ -86,6 +88,14 @@ class ReservationDevice(models.Model):
             models.CheckConstraint(
                 condition=Q(covers_until__isnull=True) | Q(covers_from__lte=F("covers_until")),
                 name="coverage_from_before_until",
+            ),
+            # A device's reads belong to one reservation at a time: its coverages never overlap.
+            ExclusionConstraint(
+                name="device_coverages_do_not_overlap",
+                expressions=[
+                    ("device", RangeOperators.EQUAL),
+                    (TsTzRange("covers_from", "covers_until", RangeBoundary()), RangeOperators.OVERLAPS),
+                ],
             ),
         ]
 

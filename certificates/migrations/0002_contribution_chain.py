@@ -1,7 +1,9 @@
-"""What the ORM cannot declare (PostgreSQL only): each ongoing contribution but the first of
+"""What the ORM cannot declare: each ongoing contribution but the first of
 a membership starts where an earlier ongoing contribution of the same membership ends or
 later, linked by a composite foreign key onto the unique (membership, ongoing_end) of 0001
-(with the unique successor and the single chain start, one chain of non-overlapping spans)."""
+(with the unique successor and the single chain start, one chain of non-overlapping spans;
+Django has no composite foreign keys), and the ledger's append-only trigger (a trigger is not
+a constraint Django can declare)."""
 
 from django.db import migrations
 
@@ -24,16 +26,8 @@ BACKWARD = [
 ]
 
 
-def run(statements):
-    def apply(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement, params=None)
-
-    return apply
-
 
 class Migration(migrations.Migration):
     dependencies = [("certificates", "0001_certificates")]
 
-    operations = [migrations.RunPython(run(FORWARD), run(BACKWARD))]
+    operations = [migrations.RunSQL(FORWARD, BACKWARD)]

@@ -25,7 +25,6 @@ from django.utils import timezone
 
 from certificates import ledger
 from certificates.models import Carry, Certificate, Contribution, EntryKind, Source
-from reads.models import MeterRead, ReadType
 from reservations.models import Frequency, Reservation, ReservationDevice
 from reservations.services import reservation_close
 
@@ -163,32 +162,14 @@ WINDOW_SQL = {
 def _pending_ongoing(reservation: Reservation, until: datetime) -> list[tuple]:
     """(membership, device, country, window, Wh, first start, last end, reads) of the
     uncertified ongoing reads ending by ``until``."""
-    if connection.vendor == "postgresql":
-        kind = "fixed" if reservation.frequency in FIXED_WINDOWS else "monthly"
-        sql = PLAN_SQL.format(window=WINDOW_SQL[kind])
-        seconds = FIXED_WINDOWS[reservation.frequency].total_seconds() if kind == "fixed" else None
-        with connection.cursor() as cursor:
-            start_month = _month_number(reservation.start.astimezone(UTC))
-            parameters = {"reservation": reservation.pk, "until": until, "start": reservation.start}
-            cursor.execute(sql, {**parameters, "seconds": seconds, "start_month": start_month})
-            return cursor.fetchall()
-    # Elsewhere (SQLite in development) the same, bucketed here.
-    tails = _tails(reservation.pk)
-    rows: dict[tuple, list] = {}
-    for membership in reservation.memberships.select_related("device"):
-        reads = MeterRead.objects.filter(
-            device_id=membership.device_id, start__gte=membership.covers_from, end__lte=until, is_baseline=False
-        ).exclude(read_type=ReadType.HISTORY)
-        if membership.covers_until:
-            reads = reads.filter(end__lte=membership.covers_until)
-        if membership.pk in tails:
-            reads = reads.filter(end__gt=tails[membership.pk])
-        for start, end, value in reads.values_list("start", "end", "value_wh"):
-            key = (membership.pk, membership.device_id, membership.device.country_id, window_index(reservation, end))
-            row = rows.setdefault(key, [0, start, end, 0])
-            row[0] += value
-            row[1], row[2], row[3] = min(row[1], start), max(row[2], end), row[3] + 1
-    return [(*key, *value) for key, value in rows.items()]
+    kind = "fixed" if reservation.frequency in FIXED_WINDOWS else "monthly"
+    sql = PLAN_SQL.format(window=WINDOW_SQL[kind])
+    seconds = FIXED_WINDOWS[reservation.frequency].total_seconds() if kind == "fixed" else None
+    with connection.cursor() as cursor:
+        start_month = _month_number(reservation.start.astimezone(UTC))
+        parameters = {"reservation": reservation.pk, "until": until, "start": reservation.start}
+        cursor.execute(sql, {**parameters, "seconds": seconds, "start_month": start_month})
+        return cursor.fetchall()
 
 
 def _plans(reservation: Reservation, now: datetime) -> list[Plan]:
@@ -235,26 +216,9 @@ WHERE m.reservation_id = %(reservation)s AND r.read_type = 'History' AND c.id IS
 def _history_plans(reservation: Reservation) -> list[Plan]:
     """One plan per uncertified History read of at least one unit within a coverage."""
     unit = settings.DREC_CERTIFICATE_UNIT_WH
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(HISTORY_SQL, {"reservation": reservation.pk, "unit": unit, "end": reservation.end})
-            rows = cursor.fetchall()
-    else:
-        rows = []
-        for membership in reservation.memberships.select_related("device"):
-            reads = MeterRead.objects.filter(
-                device_id=membership.device_id,
-                read_type=ReadType.HISTORY,
-                start__gte=membership.covers_from,
-                end__lte=min(membership.covers_until or reservation.end, reservation.end),
-                value_wh__gte=unit,
-                contribution__isnull=True,
-            )
-            rows += [
-                (read.pk, membership.pk, membership.device_id, membership.device.country_id, read.start, read.end,
-                 read.value_wh)
-                for read in reads
-            ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(HISTORY_SQL, {"reservation": reservation.pk, "unit": unit, "end": reservation.end})
+        rows = cursor.fetchall()
     plans = []
     for read_id, membership_id, device_id, country, start, end, value in rows:
         share = Share(membership_id, device_id)
@@ -356,24 +320,6 @@ SELECT %s, * FROM unnest(
 def _contributions_insert(certificate: Certificate, plan: Plan, shares: list[Share], tails) -> None:
     """Each device's share (one statement: certificates of a thousand devices are common)."""
     previous = [None if plan.history_read else tails.get(share.membership_id) for share in shares]
-    if connection.vendor != "postgresql":
-        Contribution.objects.bulk_create(
-            [
-                Contribution(
-                    certificate=certificate,
-                    membership_id=share.membership_id,
-                    device_id=share.device_id,
-                    start=share.start,
-                    end=share.end,
-                    energy_wh=share.energy_wh,
-                    reads=share.reads,
-                    history_read_id=plan.history_read,
-                    previous_end=previous_end,
-                )
-                for share, previous_end in zip(shares, previous, strict=True)
-            ]
-        )
-        return
     with connection.cursor() as cursor:
         cursor.execute(
             CONTRIBUTIONS_SQL,
@@ -400,8 +346,6 @@ def _issuing_lock(reservation_id: int, *, take: bool) -> bool:
     the reservation. Held across the run's per-certificate transactions, so another run never
     interleaves with it (a competing run's short row lock would otherwise make this one stop
     half-way, with the competitor stopping too); released by PostgreSQL if the process dies."""
-    if connection.vendor != "postgresql":
-        return True
     function = "pg_try_advisory_lock" if take else "pg_advisory_unlock"
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {function}(%s)", [ISSUING_LOCKS + reservation_id])

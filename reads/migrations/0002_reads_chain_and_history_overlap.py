@@ -1,8 +1,9 @@
-"""What the ORM cannot declare (PostgreSQL only; SQLite, the zero-install default of
-`make run`, relies on the ingestion's per-device lock and checks):
+"""What the ORM could not declare when this was written:
 - every ongoing read but the baseline starts where an earlier ongoing read of the device ends
-  (a composite foreign key onto the unique (device, ongoing_end) of migration 0001);
-- History reads of a device never overlap (exclusion constraint, btree_gist for the device).
+  (a composite foreign key onto the unique (device, ongoing_end) of migration 0001: Django has
+  no composite foreign keys, so it stays SQL);
+- History reads of a device never overlap (exclusion constraint, btree_gist for the device; the
+  model declares it since migration 0004).
 """
 
 from django.db import migrations
@@ -20,16 +21,7 @@ BACKWARD = [
 ]
 
 
-def run(statements):
-    def apply(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return apply
-
-
 class Migration(migrations.Migration):
     dependencies = [("reads", "0001_meter_reads")]
 
-    operations = [migrations.RunPython(run(FORWARD), run(BACKWARD))]
+    operations = [migrations.RunSQL(FORWARD, BACKWARD)]

@@ -1,5 +1,6 @@
 """When a reservation ended, and which span of time each membership covers (the reads a
-reservation may certify); on PostgreSQL the coverages of one device may never overlap."""
+reservation may certify); the coverages of one device may never overlap (the model declares
+that exclusion constraint since migration 0004)."""
 
 from django.db import migrations, models
 
@@ -9,15 +10,6 @@ FORWARD = [
     "(device_id WITH =, tstzrange(covers_from, covers_until, '[)') WITH &&)",
 ]
 BACKWARD = ["ALTER TABLE reservations_reservationdevice DROP CONSTRAINT IF EXISTS device_coverages_do_not_overlap"]
-
-
-def run(statements):
-    def apply(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return apply
 
 
 def coverage_from_reservations(apps, schema_editor):
@@ -67,5 +59,5 @@ class Migration(migrations.Migration):
                 name="coverage_from_before_until",
             ),
         ),
-        migrations.RunPython(run(FORWARD), run(BACKWARD)),
+        migrations.RunSQL(FORWARD, BACKWARD),
     ]

@@ -9,20 +9,19 @@ that must be changed at the first sign-in."""
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
-import uuid
 from pathlib import Path
 
-import psycopg
 import pytest
-from django.db import connection
 from django.test import Client
 
 from accounts.models import User
@@ -146,17 +145,13 @@ def _reachable(host: str, port: int) -> bool:
 
 
 @pytest.fixture
-def run_database(db):
-    """A database of its own on the test server, for a `make run` of a copy of the checkout."""
-    params = connection.get_connection_params()
-    name = f"drec_run_{uuid.uuid4().hex[:8]}"
-    admin = {key: params[key] for key in ("host", "user", "port") if params.get(key)}
-    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as server:
-        server.execute(f'CREATE DATABASE "{name}"')
-    host = str(params.get("host", "")).replace("/", "%2F")
-    yield f"postgresql://{params.get('user', 'postgres')}@{host}/{name}"
-    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as server:
-        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def pg_dir():
+    """Where `make run` keeps its local PostgreSQL for the test: a folder the 'postgres' user can
+    reach (pytest's own temporary folders are private to root)."""
+    folder = Path(tempfile.mkdtemp(prefix="drec-run-"))
+    folder.chmod(0o755)
+    yield folder / "postgres"
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
@@ -176,9 +171,10 @@ def fresh_checkout(tmp_path):
     return copy
 
 
-def _make_run(checkout: Path, database_url: str, port: int) -> tuple[subprocess.Popen, list[str]]:
+def _make_run(checkout: Path, pg_dir: Path, port: int) -> tuple[subprocess.Popen, list[str]]:
+    """scripts/run.sh as on a fresh clone: no DATABASE_URL, so its own PostgreSQL."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DREC_", "DATABASE_URL"))}
-    environment.update(DATABASE_URL=database_url, PORT=str(port), WEB_CONCURRENCY="1", GUNICORN_THREADS="2")
+    environment.update(DREC_PG_DIR=str(pg_dir), PORT=str(port), WEB_CONCURRENCY="1", GUNICORN_THREADS="2")
     environment["DREC_LEDGER_KEY_FILE"] = str(checkout / "var" / "ledger.pem")
     process = subprocess.Popen(
         ["scripts/run.sh"],
@@ -215,6 +211,10 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
+def _postgres_running(pg_dir: Path) -> bool:
+    return (pg_dir / "data" / "postmaster.pid").exists()
+
+
 def _call(port: int, method: str, path: str, body: dict | None = None, token: str = "") -> tuple[int, dict]:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}{path}",
@@ -229,14 +229,17 @@ def _call(port: int, method: str, path: str, body: dict | None = None, token: st
         return error.code, json.loads(error.read() or b"{}")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_make_run_on_a_fresh_clone_listens_on_loopback_and_prints_a_generated_admin_password_once(
-    fresh_checkout, run_database
+def test_make_run_on_a_fresh_clone_boots_its_own_postgresql_on_loopback_with_a_generated_admin_password(
+    fresh_checkout, pg_dir
 ):
+    """Without DATABASE_URL: its own PostgreSQL; 127.0.0.1 only; the admin's password printed once
+    and to be changed first; the server stopped with it; nothing printed again the next time."""
     port = _free_port()
-    process, output = _make_run(fresh_checkout, run_database, port)
+    process, output = _make_run(fresh_checkout, pg_dir, port)
     try:
         text = "".join(output)
+        assert f"in {pg_dir}" in text  # PostgreSQL, made and started by make run
+        assert (pg_dir / "data" / "PG_VERSION").exists()
         assert f"D-REC portal on http://127.0.0.1:{port}/" in text
         assert _reachable("127.0.0.1", port)
         outward = _outward_address()
@@ -254,7 +257,8 @@ def test_make_run_on_a_fresh_clone_listens_on_loopback_and_prints_a_generated_ad
     for name in ("secret_key", "jwt_secret"):
         assert stat.S_IMODE((fresh_checkout / "var" / name).stat().st_mode) == 0o600
 
-    process, output = _make_run(fresh_checkout, run_database, port)
+    assert not _postgres_running(pg_dir)  # stopped with make run
+    process, output = _make_run(fresh_checkout, pg_dir, port)
     _stop(process)
     again = "".join(output)
     assert password not in again
