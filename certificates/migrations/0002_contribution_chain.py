@@ -26,7 +26,6 @@ BACKWARD = [
 ]
 
 
-
 class Migration(migrations.Migration):
     dependencies = [("certificates", "0001_certificates")]
 
