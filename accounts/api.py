@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
@@ -12,10 +11,10 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import selectors, services
+from accounts.keys import private_key_download
 from accounts.models import AccessToken, Role
 from accounts.rules import API_USER_KEYS, OWN_ACCOUNT, SIGN_UP
 from drec.errors import Gone
-from drec.http import content_disposition
 from drec.inputs import Email, Text, parse
 from drec.permissions import PUBLIC
 from organizations.api import OrganizationOut
@@ -191,15 +190,6 @@ class KeyIn(serializers.Serializer):
 
 
 KEY_CREATED = "Key registered (JSON); with an empty body, the generated private_key.pem, once"
-
-
-def private_key_download(private_pem: bytes, kid: str) -> HttpResponse:
-    """Stream a freshly generated private key to its owner, once; nothing is kept."""
-    response = HttpResponse(private_pem, content_type="application/x-pem-file")
-    response["Content-Disposition"] = content_disposition("private_key.pem")
-    response["Cache-Control"] = "no-store"
-    response["X-Key-Id"] = kid
-    return response
 
 
 class KeyListView(APIView):

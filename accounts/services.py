@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import crypto
-from accounts.backends import login_name
+from accounts.backends import login_allowed, login_name
 from accounts.models import (
     AccessToken,
     ApiUser,
@@ -38,6 +38,7 @@ from drec.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequ
 from drec.permissions import FORBIDDEN
 from drec.tasks import enqueue
 from organizations.models import Organization, OrganizationStatus, OrganizationType
+from organizations.services import organization_access_grant
 
 SUPER_ORG_NAME = "SuperOrg"
 ROLE_OF_ORGANIZATION_TYPE = {
@@ -158,8 +159,6 @@ def user_register(
     admin creates it; without a password the user gets an e-mail link to choose one.
     Self-registered users get the e-mail confirmation.
     """
-    from organizations.services import organization_access_grant
-
     organization_type = _organization_type(organization_type)
     managing = None
     if api_user_id:
@@ -566,8 +565,6 @@ def password_reset_request(*, email: str) -> None:
     The answer is the same for unknown addresses (no account enumeration); members of
     organizations managed by an api user are refused with 401, as in the original.
     """
-    from accounts.backends import login_allowed
-
     user = User.objects.select_related("organization").filter(email=email.strip().lower()).first()
     if user is None:
         return

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils.http import urlencode
 
 from accounts.models import User
+from accounts.services import password_reset_token
 
 
 def _send(template: str, *, to: str, context: dict) -> None:
@@ -30,8 +31,6 @@ def email_confirmation_send(user_id: int) -> None:
 
 
 def password_reset_send(user_id: int) -> None:
-    from accounts.services import password_reset_token
-
     user = User.objects.filter(pk=user_id, status="Active").first()
     if user is None:
         return
@@ -43,8 +42,6 @@ def password_reset_send(user_id: int) -> None:
 
 def welcome_send(user_id: int) -> None:
     """An account the super admin created: a link to choose a password (none is ever mailed)."""
-    from accounts.services import password_reset_token
-
     user = User.objects.select_related("organization").filter(pk=user_id, status="Active").first()
     if user is None:
         return

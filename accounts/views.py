@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from accounts import forms, selectors, services
-from accounts.api import private_key_download
+from accounts.keys import private_key_download
 from accounts.models import Role
 from accounts.rules import API_USER_KEYS, OWN_ACCOUNT, SIGN_UP
 from drec.errors import DomainError

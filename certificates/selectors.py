@@ -8,11 +8,13 @@ from django.db.models.functions import TruncMonth
 
 from accounts.models import Role, User
 from certificates.models import Certificate, Claim, Contribution, EntryKind, LedgerEntry
+from devices.models import Device
 from devices.selectors import device_trait_lookups
 from drec.errors import InvalidInput, NotFound
 from drec.inputs import comma_list, query_moment
 from organizations.models import Organization, OrganizationType
 from organizations.selectors import organization_get
+from reads.models import MeterRead, ReadType
 from reservations.models import Reservation
 from reservations.selectors import reservation_list
 
@@ -171,3 +173,25 @@ def _int(value) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise NotFound(f"No certificate found with id {value}") from None
+
+
+def read_certificates(device: Device, reads: list[MeterRead]) -> dict[int, int]:
+    """{read id: id of the certificate that certified it} for these reads of one device: a
+    History read's own contribution, or the contribution whose span covers an ongoing read.
+    (The reads' listings in both doors ask here: reads know nothing of certificates.)"""
+    if not reads:
+        return {}
+    spans = list(
+        Contribution.objects.filter(
+            device=device, start__lte=max(r.start for r in reads), end__gte=min(r.end for r in reads)
+        ).values_list("certificate_id", "start", "end", "history_read_id")
+    )
+    found = {}
+    for read in reads:
+        for certificate_id, start, end, history_read_id in spans:
+            own = history_read_id == read.pk
+            covers = history_read_id is None and read.read_type != ReadType.HISTORY and start <= read.start
+            if own or (covers and read.end <= end):
+                found[read.pk] = certificate_id
+                break
+    return found

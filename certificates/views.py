@@ -11,12 +11,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.models import Role
-from certificates import api, forms, ledger, selectors, services
+from certificates import forms, ledger, selectors, services
+from certificates.formats import certificate_json, proof_problems, redemption_row
 from certificates.rules import CERTIFICATE_READ, CLAIM
 from drec.csvfiles import csv_text
 from drec.errors import DomainError
 from drec.forms import show_error
-from drec.http import content_disposition
+from drec.http import attachment
 from drec.pagination import paginate
 from drec.permissions import PUBLIC, Action, page, portal_view
 from organizations.models import OrganizationType
@@ -34,7 +35,7 @@ def _organizations(user, kind: str | None):
 
 def _card(certificate, developer=None) -> dict:
     """What a certificate card shows: the API's item, plus the certificate itself."""
-    return {"certificate": certificate, "log": api.certificate_json(certificate, developer=developer)}
+    return {"certificate": certificate, "log": certificate_json(certificate, developer=developer)}
 
 
 @portal_view({"GET": page(CERTIFICATE_READ, twin="GET api-certificates")})
@@ -136,7 +137,7 @@ def certificate_detail(request, certificate_id: int):
             return redirect("certificate-detail", certificate_id=certificate.pk)
     context = {
         "certificate": certificate,
-        "log": api.certificate_json(certificate, developer=developer),
+        "log": certificate_json(certificate, developer=developer),
         "entries": list(certificate.ledger_entries.all()),
         "owner_account": ledger.account_of(certificate.owner_id),
         "form": form,
@@ -147,7 +148,7 @@ def certificate_detail(request, certificate_id: int):
 @portal_view({"GET": page(CERTIFICATE_READ, twin="GET api-redemption-report")})
 def redemption_report(request):
     """Redemption Report: the claims on my reservations' certificates; also as CSV."""
-    rows = [api.redemption_row(claim) for claim in selectors.claims_of(user=request.user)]
+    rows = [redemption_row(claim) for claim in selectors.claims_of(user=request.user)]
     if request.GET.get("format") == "csv":
         return _report_csv(rows)
     return render(request, "certificates/redemption_report.html", {"rows": rows})
@@ -177,9 +178,7 @@ def _report_csv(rows: list[dict]) -> HttpResponse:
         for row in rows
     )
     content = csv_text([label for _key, label in REPORT_COLUMNS], cells)
-    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition(f"redemption-report-{timezone.localdate()}.csv")
-    return response
+    return attachment(content, f"redemption-report-{timezone.localdate()}.csv", "text/csv; charset=utf-8")
 
 
 @portal_view({"GET": page(PUBLIC, twin="GET api-certificate-verify")})
@@ -190,7 +189,7 @@ def certificate_verify(request, certificate_id: int):
     context = {
         "certificate": certificate,
         "proof": proof,
-        "problems": api.proof_problems(certificate, proof),
+        "problems": proof_problems(certificate, proof),
         "owner": ledger.account_of(certificate.owner_id),
         "public_key": ledger.public_key_pem(),
     }

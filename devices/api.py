@@ -4,7 +4,6 @@ import json
 from functools import cache
 
 from django.conf import settings
-from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.plumbing import build_array_type, build_basic_type
 from drf_spectacular.types import OpenApiTypes
@@ -27,10 +26,10 @@ from devices.rules import (
     DEVICE_UPDATE,
     FILE_UPLOAD,
 )
-from devices.services import decimal_text, iso
 from drec import rawsql
 from drec.errors import NotFound
-from drec.http import content_disposition
+from drec.formats import decimal_text, iso
+from drec.http import attachment
 from drec.inputs import Text, parse
 from drec.pagination import PAGE_PARAMETERS, Page, paginate, paginated_schema
 from drec.permissions import PUBLIC
@@ -231,7 +230,7 @@ def devices_json(devices: list) -> list[dict]:
 
 
 def _stamp(column: str) -> str:
-    """SQL of :func:`devices.services.iso`: UTC, microseconds only when there are some, "Z"."""
+    """SQL of :func:`drec.formats.iso`: UTC, microseconds only when there are some, "Z"."""
     return (
         f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
         f"date_part('microseconds', {column})::bigint %% 1000000 = 0 THEN '' "
@@ -586,6 +585,4 @@ class CsvTemplateView(APIView):
 
     @extend_schema(tags=["device"], summary="The bulk upload CSV template", responses={(200, "text/csv"): str})
     def get(self, request):
-        response = HttpResponse(bulk.template_csv(), content_type="text/csv")
-        response["Content-Disposition"] = content_disposition("devices-template.csv")
-        return response
+        return attachment(bulk.template_csv(), "devices-template.csv", "text/csv")

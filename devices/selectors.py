@@ -9,8 +9,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import Role, User
+from devices.codes import code_lists, sdg_codes, sdg_query
 from devices.models import Country, CsvJob, Device, DeviceType, FuelType, SdgBenefit
-from devices.services import CodeLists, sdg_codes, sdg_query
 from drec.errors import InvalidInput, NotFound
 from drec.inputs import comma_list, object_id, query_moment
 from drec.pagination import Page
@@ -48,7 +48,7 @@ def sdg_benefit_list() -> QuerySet[SdgBenefit]:
 
 def sdg_names() -> dict[str, str]:
     """SDG code → goal title (the original returned titles)."""
-    return CodeLists.get()["sdg_titles"]
+    return code_lists()["sdg_titles"]
 
 
 # --- Devices ----------------------------------------------------------------------------
@@ -133,7 +133,7 @@ def device_filter(devices: QuerySet[Device], params) -> QuerySet[Device]:
         if values := comma_list(params.get(param, "")):
             devices = devices.filter(**{f"{field}__in": values})
     if country := params.get("country", "").strip():
-        if country.upper() not in CodeLists.get()["countryCode"]:
+        if country.upper() not in code_lists()["countryCode"]:
             raise InvalidInput(
                 f"country: unknown country code {country!r}; use ISO 3166 alpha-3.", errors={"country": ["Unknown."]}
             )

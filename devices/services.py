@@ -5,26 +5,19 @@ errors are keyed by the API's (and the CSV's) field names.
 """
 
 import re
-import time
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from devices.codes import code_lists, sdg_codes
 from devices.models import (
     EXTERNAL_ID_PATTERN,
-    Country,
     Device,
-    DeviceDescription,
-    DeviceType,
-    FuelType,
-    OffTaker,
-    SdgBenefit,
 )
-from drec.errors import Conflict, InvalidInput
+from drec.errors import Conflict, DomainError, InvalidInput
 
 EXTERNAL_ID_MESSAGE = (
     "external id can contain only alphabets( lower and upper case included), numeric(0 to 9), "
@@ -53,72 +46,13 @@ FIELDS = {
     "qualityLabels": "quality_labels",
     "version": "version",
 }
-CODE_LIST_TTL = 60
-
-
-class CodeLists:
-    """The seeded code lists, read at most once a minute (they change only by admin action)."""
-
-    _loaded_at = 0.0
-    _lists: dict = {}
-
-    @classmethod
-    def get(cls) -> dict:
-        if time.monotonic() - cls._loaded_at > CODE_LIST_TTL:
-            sdg = list(SdgBenefit.objects.values_list("code", "name"))
-            cls._lists = {
-                "countryCode": set(Country.objects.values_list("alpha3", flat=True)),
-                "fuelCode": set(FuelType.objects.values_list("code", flat=True)),
-                "deviceTypeCode": set(DeviceType.objects.values_list("code", flat=True)),
-                "offTaker": set(OffTaker.objects.values_list("code", flat=True)),
-                "deviceDescription": set(DeviceDescription.objects.values_list("code", flat=True)),
-                "sdg_by_code": {code.upper(): code for code, _name in sdg},
-                "sdg_by_name": {name.lower(): code for code, name in sdg},
-                "sdg_titles": dict(sdg),
-            }
-            cls._loaded_at = time.monotonic()
-        return cls._lists
-
-    @classmethod
-    def clear(cls) -> None:
-        cls._loaded_at = 0.0
-
-
-def sdg_codes(values, errors: dict) -> list[str]:
-    """SDG codes (SDG1..SDG17) from codes or goal titles, any case."""
-    lists = CodeLists.get()
-    codes = []
-    for value in values or []:
-        text = str(value).strip()
-        code = lists["sdg_by_code"].get(text.upper()) or lists["sdg_by_name"].get(text.lower())
-        if code is None:
-            errors.setdefault("SDGBenefits", []).append(f"Unknown SDG benefit {text!r}; use SDG1 to SDG17.")
-        elif code not in codes:
-            codes.append(code)
-    return codes
-
-
-def sdg_query(value) -> list[str]:
-    """The SDG benefits of a comma-separated filter (codes or goal titles, any case) as a list.
-
-    A title holding commas itself ("Industry, Innovation and Infrastructure", as device
-    answers spell it) is one value, never split into unknown pieces; a list (a portal form's)
-    is taken as is."""
-    if isinstance(value, list | tuple):
-        return [str(item).strip() for item in value if str(item).strip()]
-    text = str(value or "")
-    for name, code in CodeLists.get()["sdg_by_name"].items():
-        if "," in name:
-            title = r"\s*,\s*".join(re.escape(part.strip()) for part in name.split(","))
-            text = re.sub(rf"(?<![^,\s]){title}(?![^,\s])", code, text, flags=re.IGNORECASE)
-    return [item.strip() for item in text.split(",") if item.strip()]
 
 
 def device_rules(data: dict, *, partial: bool = False) -> dict[str, list[str]]:
     """Check parsed device fields against the rules (backend.md §7.2) and normalise them in
     place; returns the errors by field. Uniqueness within the organization is checked apart."""
     errors: dict[str, list[str]] = {}
-    lists = CodeLists.get()
+    lists = code_lists()
 
     def fail(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
@@ -208,6 +142,20 @@ def device_register(*, organization, data: dict) -> Device:
 
 
 @transaction.atomic
+def devices_register(*, organization, items: list[dict]) -> list[Device]:
+    """Register several devices together, or none of them (the portal's registration form and
+    its cards): the first refusal is raised with the index of the device it is about."""
+    registered = []
+    for index, data in enumerate(items):
+        try:
+            registered.append(device_register(organization=organization, data=data))
+        except DomainError as error:
+            error.extra["index"] = index
+            raise
+    return registered
+
+
+@transaction.atomic
 def device_update(*, device: Device, data: dict) -> Device:
     """Change some fields of a device; the same rules as registration apply to what changes."""
     errors = device_rules(data, partial=True)
@@ -258,47 +206,3 @@ def device_delete(*, device: Device) -> None:
         raise Conflict(
             f"Device {device.external_id} cannot be deleted: it has {', '.join(blocking)}.",
         ) from None
-
-
-def decimal_text(value: Decimal | None) -> str | None:
-    """A coordinate as the original returned it: a string without trailing zeros."""
-    if value is None:
-        return None
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def capacity_range(kw) -> str:
-    """The original's capacity bucket of a capacity in kW (its gaps closed)."""
-    kw = float(kw)
-    if kw <= 1:
-        return "0.1W - 1kW"
-    if kw <= 50:
-        return "1.01kW - 50kW"
-    if kw <= 500:
-        return "51kW - 500kW"
-    if kw <= 5000:
-        return "500kW - 5MW"
-    return "5MW+"
-
-
-def commissioning_date_range(commissioned: datetime, today: date) -> str:
-    """The original's age bucket of a commissioning date: the quarter in the first year, then
-    "Year 2".."Year 5", "6 - 10 years", "11 - 15 years", "15 years+" (its off-by-one and
-    0-based-month slips fixed)."""
-    year = today.year - commissioned.year + 1
-    if year <= 1:
-        return f"Year 1 - Q{(commissioned.month - 1) // 3 + 1}"
-    if year <= 5:
-        return f"Year {year}"
-    if year <= 10:
-        return "6 - 10 years"
-    if year <= 15:
-        return "11 - 15 years"
-    return "15 years+"

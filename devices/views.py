@@ -3,7 +3,6 @@
 from datetime import UTC
 
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
 
 from accounts.models import Role
@@ -12,6 +11,7 @@ from devices.models import CsvJobStatus
 from devices.rules import BULK_READ, BULK_UPLOAD, DEVICE_DELETE, DEVICE_READ, DEVICE_REGISTER, DEVICE_UPDATE
 from drec.errors import DomainError
 from drec.forms import on_form, show_error
+from drec.inputs import object_id
 from drec.pagination import paginate
 from drec.permissions import Action, page, portal_view, step
 from organizations.models import OrganizationType
@@ -80,7 +80,7 @@ def device_list(request):
 def device_add(request):
     """Device Registration: one or more device cards, registered together or not at all."""
     organizations = _developer_organizations(request.user)
-    count = max(1, min(int(request.POST.get("count", 1) or 1), 20))
+    count = max(1, min(object_id(request.POST.get("count")) or 1, 20))
     if request.POST.get("action") == "add_more":
         count += 1
     bound = request.method == "POST" and request.POST.get("action") == "submit"
@@ -88,17 +88,14 @@ def device_add(request):
     organization_error = None
     if bound and all(card.is_valid() for card in cards):
         try:
-            with transaction.atomic():
-                organization = _target(request, request.POST.get("organizationId"))
-                for card in cards:
-                    try:
-                        services.device_register(organization=organization, data=card.device_data())
-                    except DomainError as error:
-                        show_error(card, error)
-                        raise
+            organization = _target(request, request.POST.get("organizationId"))
+            services.devices_register(organization=organization, items=[card.device_data() for card in cards])
         except DomainError as error:
-            if not any(card.errors for card in cards):
+            card = error.extra.get("index")
+            if card is None:
                 organization_error = on_form(error).message
+            else:
+                show_error(cards[card], error)
         else:
             messages.success(request, f"{len(cards)} device(s) added.")
             return redirect("device-list" if request.user.role != Role.API_USER else "apiuser-device-list")

@@ -4,6 +4,7 @@ configured number of trusted proxies only), and headers built from text a user c
 import unicodedata
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 
 # Control characters (C0, DEL, C1: line feed, carriage return, tab...) and the Unicode line and
@@ -34,3 +35,13 @@ def client_ip(request) -> str:
         if hops:
             address = hops[-min(proxies, len(hops))]
     return address
+
+
+def attachment(content: str | bytes, filename: str, content_type: str, *, once: bool = False) -> HttpResponse:
+    """A download saved as ``filename``; ``once``: a secret handed over a single time (a
+    generated private key), which no cache may keep."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition(filename)
+    if once:
+        response["Cache-Control"] = "no-store"
+    return response

@@ -178,7 +178,9 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "drec_cache",
-    }
+    },
+    # Per process: what every process may keep a minute without asking (the code lists).
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "drec-local"},
 }
 
 # --- Authentication ---------------------------------------------------------------------

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from accounts import services as account_services
 from accounts.models import User, UserStatus
+from devices.models import Country
 from drec.errors import InvalidInput, NotFound
 from drec.inputs import Email, Text, parse
 from drec.pagination import PAGE_PARAMETERS, paginate, paginated_schema
@@ -219,8 +220,6 @@ class OrganizationPatchIn(serializers.Serializer):
     status = serializers.ChoiceField(choices=["Submitted", "Denied", "Active"], required=False)
 
     def validate_country(self, value: str) -> str:
-        from devices.models import Country
-
         value = value.upper()
         if value and not Country.objects.filter(alpha2=value).exists():
             raise serializers.ValidationError("Not an ISO 3166 alpha-2 country code.")

@@ -6,11 +6,10 @@ from django.template.loader import render_to_string
 from django.utils.http import urlencode
 
 from organizations.models import Invitation, InvitationStatus
+from organizations.services import invitation_token
 
 
 def invitation_send(invitation_id: int) -> None:
-    from organizations.services import invitation_token
-
     invitation = (
         Invitation.objects.select_related("organization")
         .filter(pk=invitation_id, status=InvitationStatus.PENDING)

@@ -11,8 +11,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from devices.services import iso
+from certificates.selectors import read_certificates
 from drec.errors import InvalidInput, NotFound
+from drec.formats import iso
 from drec.inputs import Text, parse
 from drec.pagination import page_from_query
 from reads import selectors, services
@@ -159,7 +160,7 @@ class ReadsView(APIView):
         history_count, ongoing_count = history.count(), ongoing.count()
         window = slice(page.offset, page.offset + page.limit)
         history_page, ongoing_page = list(history[window]), list(ongoing[window])
-        certified = selectors.certificates_of(device, history_page + ongoing_page)
+        certified = read_certificates(device, history_page + ongoing_page)
         return {
             "historyread": [_read_json(read, certified) for read in history_page],
             "ongoing": [_read_json(read, certified) for read in ongoing_page],

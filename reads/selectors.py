@@ -7,7 +7,6 @@ from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, S
 from django.db.models.functions import TruncDay, TruncMonth
 
 from accounts.models import Role, User
-from certificates.models import Contribution
 from devices.models import Device
 from devices.selectors import device_by_external_id
 from drec.errors import InvalidInput, NotFound
@@ -155,27 +154,6 @@ def monthly_energy(*, device: Device, year: int, zone: ZoneInfo) -> list[dict]:
         following = datetime(year + (number == 12), number % 12 + 1, 1, tzinfo=zone)
         months.append({"startTime": first, "endTime": following, "value": sums.get((year, number), 0)})
     return months
-
-
-def certificates_of(device: Device, reads: list[MeterRead]) -> dict[int, int]:
-    """{read id: id of the certificate that certified it} for these reads of one device: a
-    History read's own contribution, or the contribution whose span covers an ongoing read."""
-    if not reads:
-        return {}
-    spans = list(
-        Contribution.objects.filter(
-            device=device, start__lte=max(r.start for r in reads), end__gte=min(r.end for r in reads)
-        ).values_list("certificate_id", "start", "end", "history_read_id")
-    )
-    found = {}
-    for read in reads:
-        for certificate_id, start, end, history_read_id in spans:
-            own = history_read_id == read.pk
-            covers = history_read_id is None and read.read_type != ReadType.HISTORY and start <= read.start
-            if own or (covers and read.end <= end):
-                found[read.pk] = certificate_id
-                break
-    return found
 
 
 def latest_read(device: Device) -> MeterRead | None:

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from devices.models import Device, MeterReadType
+from devices.models import Country, Device, MeterReadType
 from drec.errors import Conflict, InvalidInput
 from reads.models import MeterRead, ReadType, YieldConfig, YieldStatus
 
@@ -382,8 +382,6 @@ def reads_ingest(*, device: Device, read_type: str, unit: str, timezone_name: st
 
 def yield_config_save(*, acting_user, country_code: str, yield_value: int, status: str, config=None) -> YieldConfig:
     """Create or change a country's yield (one per country)."""
-    from devices.models import Country
-
     country = Country.objects.filter(alpha3=country_code.strip().upper()).first()
     if country is None:
         raise InvalidInput(

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from accounts.models import Role
+from certificates.selectors import read_certificates
 from devices.selectors import developer_devices
 from drec.errors import DomainError, NotFound
 from drec.forms import on_form, show_error
@@ -161,7 +162,7 @@ def read_list(request):
         start, end, zone = _local_bounds(device, start_date, end_date)
         reads = selectors.reads_between(device=device, start=start, end=end)
         page = paginate(request, reads, key="reads", serialize=list)
-        page["certified"] = selectors.certificates_of(device, page["reads"])
+        page["certified"] = read_certificates(device, page["reads"])
         page["zone"] = zone.key
         page["period"] = (start_date, end_date)
     context = {"filters": filters, "device": device, "page": page, "devices": devices, "problem": problem}

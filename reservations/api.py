@@ -9,7 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from devices.api import devices_json
-from devices.services import capacity_range, commissioning_date_range, iso
+from devices.formats import capacity_range, commissioning_date_range
+from drec.formats import iso
 from drec.inputs import Text, parse
 from drec.pagination import PAGE_PARAMETERS, paginate, paginated_schema
 from organizations.models import OrganizationType

@@ -4,6 +4,9 @@ from datetime import datetime
 
 from django import forms, template
 
+from acl.selectors import granted_masks
+from drec.routes import portal_actions
+
 register = template.Library()
 
 
@@ -52,8 +55,6 @@ def _masks(context):
     if user is None or not user.is_authenticated:
         return None, None
     if not hasattr(request, "_acl_masks"):
-        from acl.selectors import granted_masks
-
         request._acl_masks = granted_masks(user)
     return user, request._acl_masks
 
@@ -63,8 +64,6 @@ def can(context, url_name: str, key: str = "GET") -> bool:
     """``{% can "device-list" "POST delete" as can_delete %}``: whether the user may do that
     portal action, by the rule the action declares (the API twin's): a button is shown exactly
     when pressing it would be allowed."""
-    from drec.routes import portal_actions
-
     declared = portal_actions().get((url_name, key))
     if declared is None:
         raise template.TemplateSyntaxError(f"No portal action {key!r} is declared for {url_name!r}.")

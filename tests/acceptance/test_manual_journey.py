@@ -33,7 +33,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from devices.services import commissioning_date_range
+from devices.formats import commissioning_date_range
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent / "golden"

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import pytest
 
 from accounts.models import User
+from devices.codes import code_lists_clear
 from devices.models import Device
-from devices.services import CodeLists
 from organizations.models import Organization, OrganizationType
 from reservations.models import Frequency, Reservation
 from tests.certificates.helpers import DAY, T0, device_reading, issue, reservation_make
@@ -44,7 +44,7 @@ class World:
 
 @pytest.fixture
 def world(api_user, token_for) -> World:
-    CodeLists.clear()
+    code_lists_clear()
     developer, _ = managed_create(api_user, name="Fuzz Solar", email="fuzzdev@example.com")
     buyer_org, buyer = managed_create(
         api_user, name="Fuzz Buyers", organization_type=OrganizationType.BUYER, email="fuzzbuy@example.com"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from accounts.models import Role, User
-from devices.services import CodeLists
+from devices.codes import code_lists_clear
 from organizations.models import Organization, OrganizationType
 from tests.factories import OrganizationFactory
 from tests.organizations.helpers import managed_create, member_create
@@ -28,9 +28,9 @@ api_user, other_api_user = api_users_with(API_USER_GRANTS)
 @pytest.fixture(autouse=True)
 def _fresh_code_lists():
     """The code lists are cached for a minute per process; start each test from the database."""
-    CodeLists.clear()
+    code_lists_clear()
     yield
-    CodeLists.clear()
+    code_lists_clear()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
-from devices.services import iso
+from drec.formats import iso
 from tests.devices.helpers import device_make
 
 RESERVATIONS_URL = "/api/buyer-reservation"

@@ -14,8 +14,8 @@ import pytest
 from django.db import connection
 
 from accounts.models import Role, User
+from devices.codes import code_lists_clear
 from devices.models import Device
-from devices.services import CodeLists
 from organizations.models import Organization, OrganizationType
 from tests.devices.helpers import device_make
 from tests.factories import OrganizationFactory
@@ -41,9 +41,9 @@ api_user, other_api_user = api_users_with(API_USER_GRANTS)
 @pytest.fixture(autouse=True)
 def _fresh_code_lists():
     """The code lists are cached for a minute per process; start each test from the database."""
-    CodeLists.clear()
+    code_lists_clear()
     yield
-    CodeLists.clear()
+    code_lists_clear()
 
 
 @pytest.fixture

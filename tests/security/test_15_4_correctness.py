@@ -21,8 +21,8 @@ from django_q.models import Failure, OrmQ, Task
 from accounts.models import AccessToken, ApiUser, User, UserRole
 from acl.models import AclModule, ModulePermission
 from certificates.models import Certificate, Claim, Contribution, LedgerEntry
+from devices.formats import capacity_range, commissioning_date_range
 from devices.models import CsvJob, Device
-from devices.services import capacity_range, commissioning_date_range
 from organizations.models import Invitation, Organization
 from reads.models import MeterRead
 from reservations.models import Reservation, ReservationDevice
