@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 
-.PHONY: run test bench lint format audit
+.PHONY: run test test-fast bench lint format audit
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: $(VENV)/.requirements
 ## The whole suite (lint, then pytest on a throwaway PostgreSQL and Chromium).
 test: $(VENV)/.requirements-dev lint
 	scripts/test.sh $(ARGS)
+
+## What a developer runs on every change: no browser, no slow tier (door parity, fuzzing, servers).
+test-fast: $(VENV)/.requirements-dev lint
+	FAST=1 scripts/test.sh $(ARGS)
 
 ## Performance benchmarks on a throwaway PostgreSQL (not part of make test).
 bench: $(VENV)/.requirements-dev

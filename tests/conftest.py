@@ -66,18 +66,38 @@ def _commits_for_real(item) -> bool:
     return "live_server" in names or "transactional_db" in names or bool(marker and marker.kwargs.get("transaction"))
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items):
-    """Tests that commit for real (live server, transaction=True) run last, with serialized rollback.
+# The slow tier: whole-system tests (subprocesses, servers, fuzzing, every persona through both
+# doors). `make test` runs everything; `make test-fast` leaves these and the browser out.
+SLOW = (
+    "tests/fuzz/",
+    "tests/parity/",
+    "tests/acceptance/test_manual_journey.py",
+    "tests/drec/test_safe_defaults.py",
+    "tests/drec/test_settings.py",
+    "tests/drec/test_openapi.py",
+    "tests/drec/test_benchmarks.py",
+)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Mark the tiers (before ``-m`` selects by them), and run last the tests that commit for
+    real (live server, transaction=True), with serialized rollback.
 
     They flush the database when they end; serialized rollback puts back what the migrations
     seeded (admin, ACL modules, role grants, code lists) before the next such test, and no
     other test runs after them (a test reaching the database through a fixture it looks up at
-    run time would otherwise find it empty).
+    run time would otherwise find it empty). Under pytest-xdist nothing orders tests across
+    workers: `make test` runs the tests marked ``commits`` in a second pass of their own.
     """
+    root = Path(str(config.rootpath))
     for item in items:
         if "live_server" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("django_db"):
             item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+        if _commits_for_real(item):
+            item.add_marker(pytest.mark.commits)
+        if Path(str(item.path)).relative_to(root).as_posix().startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
     items.sort(key=_commits_for_real)
 
 
