@@ -4,15 +4,13 @@ same run."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
 
 from certificates.models import Certificate, Contribution
 from certificates.services import certificates_issue_due
-from devices import services as device_services
-from devices.benchmarks import _organization
+from devices.benchmarks import _organization, bench_device
 from devices.models import Device
 from drec.bench import Benchmark, Result, stopwatch
 from organizations.models import Organization, OrganizationType
@@ -32,20 +30,7 @@ DAILY_SUM = (
 
 def _devices(organization, count: int, onboarded: datetime) -> list[Device]:
     devices = [
-        device_services.device_register(
-            organization=organization,
-            data={
-                "externalId": f"ISS-{number:05d}",
-                "address": f"{number} Issue Road",
-                "latitude": Decimal("18.5204"),
-                "longitude": Decimal("73.8567"),
-                "countryCode": "IND",
-                "fuelCode": "ES100",
-                "deviceTypeCode": "TC120",
-                "capacity": Decimal("5"),
-                "commissioningDate": onboarded - timedelta(days=30),
-            },
-        )
+        bench_device(organization, f"ISS-{number:05d}", commissioning_date=onboarded - timedelta(days=30))
         for number in range(count)
     ]
     Device.objects.filter(pk__in=[d.pk for d in devices]).update(created_at=onboarded)

@@ -1,12 +1,16 @@
 """Device API: code-list lookups, devices, bulk CSV upload (backend.md §7)."""
 
+import copy
 import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
+from typing import Any, cast
 
 from django.conf import settings
 from django.utils import timezone
-from drf_spectacular.plumbing import build_array_type, build_basic_type
-from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.plumbing import build_array_type
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -15,7 +19,8 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiUser
 from devices import bulk, selectors, services
-from devices.models import Country, Device, SdgBenefit
+from devices.fields import device_fields, serializer_fields
+from devices.models import Country, CsvJob, Device, SdgBenefit
 from devices.rules import (
     BULK_READ,
     BULK_UPLOAD,
@@ -107,126 +112,34 @@ class SdgBenefitCodeListView(PublicLookupView):
 # --- Devices ----------------------------------------------------------------------------
 
 
-class Coordinate(serializers.DecimalField):
-    """Latitude/longitude given as a string (as the original) or a number."""
-
-    def __init__(self, integer_digits: int, **kwargs):
-        super().__init__(max_digits=integer_digits + 9, decimal_places=9, **kwargs)
-
-
 class DeviceIn(serializers.Serializer):
-    externalId = Text(max_length=255, help_text="Your id of the device, unique in its organization")
-    projectName = Text(max_length=255, required=False, allow_blank=True)
-    address = Text(max_length=500)
-    latitude = Coordinate(2)
-    longitude = Coordinate(3)
-    countryCode = Text(max_length=3, help_text="ISO 3166 alpha-3, e.g. IND")
-    fuelCode = Text(max_length=16, help_text="GET /api/device/fuel-type")
-    deviceTypeCode = Text(max_length=16, help_text="GET /api/device/device-type")
-    capacity = serializers.DecimalField(max_digits=14, decimal_places=3, help_text="kW")
-    commissioningDate = serializers.DateTimeField(help_text="ISO 8601, e.g. 2023-10-18T11:35:27.640Z")
-    gridInterconnection = serializers.BooleanField(required=False)
-    offTaker = Text(max_length=64, required=False, allow_null=True)
-    impactStory = Text(required=False, allow_blank=True)
-    images = serializers.ListField(child=Text(max_length=2000), required=False, max_length=20)
-    deviceDescription = Text(max_length=64, required=False, allow_null=True)
-    energyStorage = serializers.BooleanField(required=False)
-    energyStorageCapacity = serializers.DecimalField(max_digits=14, decimal_places=3, required=False, allow_null=True)
-    qualityLabels = Text(max_length=255, required=False, allow_blank=True)
-    SDGBenefits = serializers.ListField(child=Text(max_length=64), required=False, help_text="SDG1 .. SDG17")
-    version = Text(max_length=32, required=False)
+    """A device's JSON body: its fields declared in devices.fields, and the organization."""
+
     organizationId = serializers.IntegerField(required=False, allow_null=True, help_text="Admin and api users")
 
-
-class DeviceOut(serializers.Serializer):
-    """A device with the original's keys (``externalId`` is the developer's id,
-    ``internalexternalId`` the platform's)."""
-
-    createdAt = serializers.DateTimeField(help_text="Onboarding date")
-    updatedAt = serializers.DateTimeField()
-    id = serializers.IntegerField()
-    externalId = serializers.CharField()
-    internalexternalId = serializers.UUIDField()
-    organizationId = serializers.IntegerField()
-    projectName = serializers.CharField()
-    address = serializers.CharField()
-    latitude = serializers.CharField()
-    longitude = serializers.CharField()
-    countryCode = serializers.CharField()
-    fuelCode = serializers.CharField()
-    deviceTypeCode = serializers.CharField()
-    capacity = serializers.FloatField(help_text="kW")
-    SDGBenefits = serializers.ListField(child=serializers.CharField())
-    commissioningDate = serializers.DateTimeField()
-    gridInterconnection = serializers.BooleanField()
-    offTaker = serializers.CharField(allow_null=True)
-    yieldValue = serializers.IntegerField()
-    impactStory = serializers.CharField()
-    images = serializers.ListField(child=serializers.CharField())
-    groupId = serializers.IntegerField(allow_null=True, help_text="The active reservation holding it")
-    deviceDescription = serializers.CharField(allow_null=True)
-    energyStorage = serializers.BooleanField()
-    energyStorageCapacity = serializers.FloatField(allow_null=True)
-    qualityLabels = serializers.CharField()
-    meterReadtype = serializers.CharField(allow_null=True)
-    timezone = serializers.CharField(allow_null=True)
-    version = serializers.CharField()
-    IREC_Status = serializers.CharField()
-    IREC_ID = serializers.CharField(allow_null=True)
-    api_user_id = serializers.UUIDField(allow_null=True)
-
-    def to_representation(self, device):
-        # Built by hand: device lists are the API's busiest answer.
-        sdg_names = self.context.get("sdg_names") or {}
-        api_user = device.organization.api_user if device.organization.api_user_id else None
-        zones = device.country.timezones if device.country_id else []
-        return {
-            "createdAt": iso(device.created_at),
-            "updatedAt": iso(device.updated_at),
-            "id": device.id,
-            "externalId": device.external_id,
-            "internalexternalId": str(device.uid),
-            "organizationId": device.organization_id,
-            "projectName": device.project_name,
-            "address": device.address,
-            "latitude": decimal_text(device.latitude),
-            "longitude": decimal_text(device.longitude),
-            "countryCode": device.country_id,
-            "fuelCode": device.fuel_code_id,
-            "deviceTypeCode": device.device_type_code_id,
-            "capacity": float(device.capacity),
-            "SDGBenefits": [sdg_names.get(code, code) for code in self.context.get("sdg", {}).get(device.id, [])],
-            "commissioningDate": iso(device.commissioning_date),
-            "gridInterconnection": device.grid_interconnection,
-            "offTaker": device.off_taker_id,
-            "yieldValue": device.yield_value,
-            "impactStory": device.impact_story,
-            "images": device.images,
-            "groupId": self.context.get("groups", {}).get(device.id),
-            "deviceDescription": device.device_description_id,
-            "energyStorage": device.energy_storage,
-            "energyStorageCapacity": float(device.energy_storage_capacity)
-            if device.energy_storage_capacity is not None
-            else None,
-            "qualityLabels": device.quality_labels,
-            "meterReadtype": device.meter_read_type or None,
-            "timezone": device.timezone or (zones[0] if zones else None),
-            "version": device.version,
-            "IREC_Status": device.irec_status,
-            "IREC_ID": device.irec_id or None,
-            "api_user_id": str(api_user.api_user_id) if api_user else None,
-        }
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {**serializer_fields(), **super().get_fields()}
 
 
-def devices_json(devices: list) -> list[dict]:
-    """Devices as JSON with their SDG benefits (one query for the whole list)."""
-    ids = [device.id for device in devices]
-    sdg: dict[int, list[str]] = {}
-    links = Device.sdg_benefits.through.objects.filter(device_id__in=ids).order_by("sdgbenefit__sort_order")
-    for device_id, code in links.values_list("device_id", "sdgbenefit_id"):
-        sdg.setdefault(device_id, []).append(code)
-    context = {"sdg": sdg, "sdg_names": selectors.sdg_names(), "groups": selectors.active_reservations(ids)}
-    return DeviceOut(devices, many=True, context=context).data
+@dataclass(frozen=True)
+class DeviceKey:
+    """One key of a device's JSON answer: its schema field, its value from a device (and the
+    listing's context: SDG benefits, reservations), and the same value written in SQL for the
+    pages PostgreSQL builds (``d`` the device, ``o``/``oa`` its organization and api user,
+    ``c`` its country). tests/devices/test_listing_page.py holds the two equal, key for key."""
+
+    field: serializers.Field
+    value: Callable[[Device, Mapping[str, Any]], Any]
+    sql: str
+
+
+def _column(name: str) -> str:
+    return f'd."{Device._meta.get_field(name).column}"'  # type: ignore[union-attr]  # a concrete field
+
+
+def _attribute(name: str, field: serializers.Field) -> DeviceKey:
+    """A key that answers a model attribute as it is."""
+    return DeviceKey(field, lambda device, _context: getattr(device, name), _column(name))
 
 
 def _stamp(column: str) -> str:
@@ -238,54 +151,139 @@ def _stamp(column: str) -> str:
     )
 
 
+def _zone(device: Device) -> str | None:
+    zones = device.country.timezones if device.country_id else []
+    return device.timezone or (zones[0] if zones else None)
+
+
+def _api_user_id(device: Device) -> str | None:
+    api_user = device.organization.api_user if device.organization.api_user_id else None
+    return str(api_user.api_user_id) if api_user else None
+
+
+def _float(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+@cache
+def device_keys() -> dict[str, DeviceKey]:
+    """A device as the original answered it (``externalId`` is the developer's id,
+    ``internalexternalId`` the platform's), in both spellings."""
+    text, number, flag = serializers.CharField, serializers.IntegerField, serializers.BooleanField
+    links, sdg = Device.sdg_benefits.through._meta.db_table, SdgBenefit._meta.db_table
+    held = ReservationDevice._meta.db_table
+    return {
+        "createdAt": DeviceKey(
+            serializers.DateTimeField(help_text="Onboarding date"),
+            lambda device, _context: iso(device.created_at),
+            _stamp(_column("created_at")),
+        ),
+        "updatedAt": DeviceKey(
+            serializers.DateTimeField(), lambda device, _context: iso(device.updated_at), _stamp(_column("updated_at"))
+        ),
+        "id": _attribute("id", number()),
+        "externalId": _attribute("external_id", text()),
+        "internalexternalId": DeviceKey(
+            serializers.UUIDField(), lambda device, _context: str(device.uid), f"{_column('uid')}::text"
+        ),
+        "organizationId": _attribute("organization_id", number()),
+        "projectName": _attribute("project_name", text()),
+        "address": _attribute("address", text()),
+        "latitude": DeviceKey(
+            text(), lambda device, _context: decimal_text(device.latitude), f"trim_scale({_column('latitude')})::text"
+        ),
+        "longitude": DeviceKey(
+            text(), lambda device, _context: decimal_text(device.longitude), f"trim_scale({_column('longitude')})::text"
+        ),
+        "countryCode": _attribute("country_id", text()),
+        "fuelCode": _attribute("fuel_code_id", text()),
+        "deviceTypeCode": _attribute("device_type_code_id", text()),
+        "capacity": DeviceKey(
+            serializers.FloatField(help_text="kW"),
+            lambda device, _context: float(device.capacity),
+            f"{_column('capacity')}::float8",
+        ),
+        "SDGBenefits": DeviceKey(
+            serializers.ListField(child=text()),
+            lambda device, context: [
+                context.get("sdg_names", {}).get(code, code) for code in context.get("sdg", {}).get(device.id, [])
+            ],
+            f'ARRAY(SELECT b."name" FROM "{links}" l JOIN "{sdg}" b ON b."code" = l."sdgbenefit_id" '  # noqa: S608
+            f'WHERE l."device_id" = d."id" ORDER BY b."sort_order")',
+        ),
+        "commissioningDate": DeviceKey(
+            serializers.DateTimeField(),
+            lambda device, _context: iso(device.commissioning_date),
+            _stamp(_column("commissioning_date")),
+        ),
+        "gridInterconnection": _attribute("grid_interconnection", flag()),
+        "offTaker": _attribute("off_taker_id", text(allow_null=True)),
+        "yieldValue": _attribute("yield_value", number()),
+        "impactStory": _attribute("impact_story", text()),
+        "images": _attribute("images", serializers.ListField(child=text())),
+        "groupId": DeviceKey(
+            number(allow_null=True, help_text="The active reservation holding it"),
+            lambda device, context: context.get("groups", {}).get(device.id),
+            f'(SELECT m."reservation_id" FROM "{held}" m WHERE m."device_id" = d."id" AND m."is_active" '  # noqa: S608
+            "LIMIT 1)",
+        ),
+        "deviceDescription": _attribute("device_description_id", text(allow_null=True)),
+        "energyStorage": _attribute("energy_storage", flag()),
+        "energyStorageCapacity": DeviceKey(
+            serializers.FloatField(allow_null=True),
+            lambda device, _context: _float(device.energy_storage_capacity),
+            f"{_column('energy_storage_capacity')}::float8",
+        ),
+        "qualityLabels": _attribute("quality_labels", text()),
+        "meterReadtype": DeviceKey(
+            text(allow_null=True),
+            lambda device, _context: device.meter_read_type or None,
+            f"NULLIF({_column('meter_read_type')}, '')",
+        ),
+        "timezone": DeviceKey(
+            text(allow_null=True),
+            lambda device, _context: _zone(device),
+            f"COALESCE(NULLIF({_column('timezone')}, ''), c.\"timezones\" ->> 0)",
+        ),
+        "version": _attribute("version", text()),
+        "IREC_Status": _attribute("irec_status", text()),
+        "IREC_ID": DeviceKey(
+            text(allow_null=True), lambda device, _context: device.irec_id or None, f"NULLIF({_column('irec_id')}, '')"
+        ),
+        "api_user_id": DeviceKey(
+            serializers.UUIDField(allow_null=True),
+            lambda device, _context: _api_user_id(device),
+            'oa."api_user_id"::text',
+        ),
+    }
+
+
+class DeviceOut(serializers.Serializer):
+    """A device's answer: the keys of :func:`device_keys`."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {name: copy.deepcopy(key.field) for name, key in device_keys().items()}
+
+    def to_representation(self, instance: Device) -> dict[str, Any]:
+        return {name: key.value(instance, self.context) for name, key in device_keys().items()}
+
+
+def devices_json(devices: Sequence[Device]) -> list[dict[str, Any]]:
+    """Devices as JSON with their SDG benefits (one query for the whole list)."""
+    ids = [device.id for device in devices]
+    sdg: dict[int, list[str]] = {}
+    links = Device.sdg_benefits.through.objects.filter(device_id__in=ids).order_by("sdgbenefit__sort_order")
+    for device_id, code in links.values_list("device_id", "sdgbenefit_id"):
+        sdg.setdefault(device_id, []).append(code)
+    context = {"sdg": sdg, "sdg_names": selectors.sdg_names(), "groups": selectors.active_reservations(ids)}
+    return [DeviceOut(context=context).to_representation(device) for device in devices]
+
+
 @cache
 def _page_json_sql() -> str:
-    """:class:`DeviceOut` written in SQL for devices by id: a listing page is built by
-    PostgreSQL (tests/devices/test_listing_page.py holds it to DeviceOut, key for key)."""
-
-    def d(name: str) -> str:
-        return f'd."{Device._meta.get_field(name).column}"'
-
-    links, sdg = Device.sdg_benefits.through._meta.db_table, SdgBenefit._meta.db_table
-    held, country = ReservationDevice._meta.db_table, Country._meta.db_table
-    organization, api_user = Organization._meta.db_table, ApiUser._meta.db_table
-    keys = {
-        "createdAt": _stamp(d("created_at")),
-        "updatedAt": _stamp(d("updated_at")),
-        "id": d("id"),
-        "externalId": d("external_id"),
-        "internalexternalId": f"{d('uid')}::text",
-        "organizationId": d("organization"),
-        "projectName": d("project_name"),
-        "address": d("address"),
-        "latitude": f"trim_scale({d('latitude')})::text",
-        "longitude": f"trim_scale({d('longitude')})::text",
-        "countryCode": d("country"),
-        "fuelCode": d("fuel_code"),
-        "deviceTypeCode": d("device_type_code"),
-        "capacity": f"{d('capacity')}::float8",
-        "SDGBenefits": f'ARRAY(SELECT b."name" FROM "{links}" l JOIN "{sdg}" b ON b."code" = l."sdgbenefit_id" '  # noqa: S608
-        f'WHERE l."device_id" = d."id" ORDER BY b."sort_order")',
-        "commissioningDate": _stamp(d("commissioning_date")),
-        "gridInterconnection": d("grid_interconnection"),
-        "offTaker": d("off_taker"),
-        "yieldValue": d("yield_value"),
-        "impactStory": d("impact_story"),
-        "images": d("images"),
-        "groupId": f'(SELECT m."reservation_id" FROM "{held}" m WHERE m."device_id" = d."id" AND m."is_active" '  # noqa: S608
-        "LIMIT 1)",
-        "deviceDescription": d("device_description"),
-        "energyStorage": d("energy_storage"),
-        "energyStorageCapacity": f"{d('energy_storage_capacity')}::float8",
-        "qualityLabels": d("quality_labels"),
-        "meterReadtype": f"NULLIF({d('meter_read_type')}, '')",
-        "timezone": f"COALESCE(NULLIF({d('timezone')}, ''), c.\"timezones\" ->> 0)",
-        "version": d("version"),
-        "IREC_Status": d("irec_status"),
-        "IREC_ID": f"NULLIF({d('irec_id')}, '')",
-        "api_user_id": 'oa."api_user_id"::text',
-    }
-    fields = ", ".join(f"'{key}', {expression}" for key, expression in keys.items())
+    """:func:`device_keys` in SQL for devices by id: a listing page is built by PostgreSQL."""
+    organization, api_user, country = Organization._meta.db_table, ApiUser._meta.db_table, Country._meta.db_table
+    fields = ", ".join(f"'{name}', {key.sql}" for name, key in device_keys().items())
     # Names from the models' metadata only; the ids are a bound parameter.
     return (
         f'SELECT d."id", json_build_object({fields})::text FROM "{Device._meta.db_table}" d '  # noqa: S608
@@ -342,14 +340,14 @@ class DeviceCreateView(APIView):
 
     @extend_schema(tags=["device"], summary="Register a device", request=DeviceIn, responses={201: DeviceOut})
     def post(self, request):
-        data = dict(parse(DeviceIn, request.data))
+        data = parse(DeviceIn, request.data)
         organization = organization_for(
             user=request.user,
-            organization_id=data.pop("organizationId", None),
+            organization_id=data.get("organizationId"),
             organization_type=OrganizationType.DEVELOPER,
             purpose="to register devices",
         )
-        device = services.device_register(organization=organization, data=data)
+        device = services.device_register(organization=organization, fields=device_fields(data))
         return Response(device_json(selectors.device_get(user=request.user, device_id=device.pk)), status=201)
 
 
@@ -420,15 +418,15 @@ class DeviceView(APIView):
         responses={200: DeviceOut},
     )
     def patch(self, request, ref: str):
-        data = dict(parse(DeviceIn, request.data, partial=True))
+        data = parse(DeviceIn, request.data, partial=True)
         organization = organization_for(
             user=request.user,
-            organization_id=data.pop("organizationId", None) or request.query_params.get("organizationId"),
+            organization_id=data.get("organizationId") or request.query_params.get("organizationId"),
             organization_type=OrganizationType.DEVELOPER,
             purpose="for devices",
         )
         device = selectors.device_by_external_id(organization=organization, external_id=ref)
-        services.device_update(device=device, data=data)
+        services.device_update(device=device, fields=device_fields(data))
         return Response(device_json(selectors.device_get(user=request.user, device_id=device.pk)))
 
     @extend_schema(
@@ -513,13 +511,17 @@ class FileUploadView(APIView):
                 "FilesIn", {"files": serializers.ListField(child=serializers.FileField())}
             )
         },
-        responses={201: build_array_type(build_basic_type(OpenApiTypes.STR))},
+        responses={201: build_array_type({"type": "string"})},
     )
     def post(self, request):
         uploaded = bulk.files_upload(
             acting_user=request.user, organization=request.user.organization, files=request.FILES.getlist("files")
         )
         return Response([file.key for file in uploaded], status=201)
+
+
+def _csv_jobs(jobs: list[CsvJob]) -> list[dict[str, Any]]:
+    return cast(list[dict[str, Any]], CsvJobOut(jobs, many=True).data)  # a list serializer's data is a list
 
 
 class CsvJobListView(APIView):
@@ -533,7 +535,7 @@ class CsvJobListView(APIView):
     )
     def get(self, request):
         jobs = selectors.csv_job_list(user=request.user, organization_id=_org_param(request))
-        return Response(paginate(request, jobs, key="csvJobs", serialize=lambda rows: CsvJobOut(rows, many=True).data))
+        return Response(paginate(request, jobs, key="csvJobs", serialize=_csv_jobs))
 
 
 class CsvJobStatusOut(CsvJobOut):

@@ -6,6 +6,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 from django.db import connection, transaction
 from django.test import Client
@@ -13,13 +14,36 @@ from django.test import Client
 from accounts.models import AccessToken, ApiUser, Role, TokenKind, User
 from accounts.services import access_token_issue
 from devices import services
-from devices.bulk import COLUMNS
+from devices.bulk import COLUMNS, TEMPLATE_ROW
+from devices.fields import DeviceFields
 from devices.models import Country, CsvJob, CsvJobStatus, Device
 from drec.bench import Benchmark, Result, server, server_shape, stopwatch, wrk
 from organizations.models import Organization, OrganizationType
 from organizations.services import organization_access_grant
 
 COMMISSIONED = datetime(2024, 1, 15, 10, 30, tzinfo=UTC)
+
+
+def bench_device(organization: Organization, external_id: str, **fields: Any) -> Device:
+    """A 5 kW device in India registered through the service (``fields`` in its names)."""
+    return services.device_register(
+        organization=organization,
+        fields=cast(
+            DeviceFields,
+            {
+                "external_id": external_id,
+                "address": f"{external_id} Bench Road",
+                "latitude": Decimal("18.5204"),
+                "longitude": Decimal("73.8567"),
+                "country_id": "IND",
+                "fuel_code_id": "ES100",
+                "device_type_code_id": "TC120",
+                "capacity": Decimal("5"),
+                "commissioning_date": COMMISSIONED,
+                **fields,
+            },
+        ),
+    )
 
 
 def _organization(name: str) -> tuple[Organization, User]:
@@ -45,23 +69,11 @@ def device_csv(rows: int, prefix: str = "D") -> bytes:
     for number in range(rows):
         writer.writerow(
             {
+                **TEMPLATE_ROW,
                 "externalId": f"{prefix}-{number:06d}",
                 "projectName": "Bench solar homes",
                 "address": f"{number} Bench Road",
-                "latitude": "18.5204",
-                "longitude": "73.8567",
-                "countryCode": "IND",
-                "fuelCode": "ES100",
-                "deviceTypeCode": "TC120",
-                "capacity": "2.5",
                 "commissioningDate": (COMMISSIONED + timedelta(minutes=number)).isoformat().replace("+00:00", "Z"),
-                "gridInterconnection": "false",
-                "offTaker": "Residential",
-                "impactStory": "",
-                "deviceDescription": "Solar Home System",
-                "energyStorage": "true",
-                "energyStorageCapacity": "1.2",
-                "qualityLabels": "",
             }
         )
     return out.getvalue().encode()
@@ -142,20 +154,12 @@ def device_list_load(scale: float = 1.0) -> list[Result]:
     data = device_csv(count, prefix="L")
     rows = list(csv.DictReader(io.StringIO(data.decode())))
     for row in rows:
-        services.device_register(
-            organization=organization,
-            data={
-                "externalId": row["externalId"],
-                "address": row["address"],
-                "latitude": Decimal(row["latitude"]),
-                "longitude": Decimal(row["longitude"]),
-                "countryCode": row["countryCode"],
-                "fuelCode": row["fuelCode"],
-                "deviceTypeCode": row["deviceTypeCode"],
-                "capacity": Decimal(row["capacity"]),
-                "commissioningDate": COMMISSIONED,
-                "SDGBenefits": ["SDG7"],
-            },
+        bench_device(
+            organization,
+            row["externalId"],
+            address=row["address"],
+            capacity=Decimal(row["capacity"]),
+            sdg_benefits=["SDG7"],
         )
     with connection.cursor() as cursor:
         # As autovacuum would have by now: planner statistics that know these devices (without

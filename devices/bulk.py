@@ -12,6 +12,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.core.files import uploadedfile
@@ -20,45 +21,16 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from rest_framework import serializers
 
+from devices.fields import CSV_COLUMNS, REQUIRED, DeviceFields, device_fields, serializer_fields
 from devices.models import CsvJob, CsvJobStatus, CsvRowError, Device, UploadedFile
 from devices.services import device_build, device_rules
 from drec.errors import InvalidInput, NotFound, PayloadTooLarge
-from drec.inputs import Text
 from drec.tasks import enqueue
 from organizations.models import Organization
 
 logger = logging.getLogger("drec.bulk")
 
-COLUMNS = [
-    "externalId",
-    "projectName",
-    "address",
-    "latitude",
-    "longitude",
-    "countryCode",
-    "fuelCode",
-    "deviceTypeCode",
-    "capacity",
-    "commissioningDate",
-    "gridInterconnection",
-    "offTaker",
-    "impactStory",
-    "deviceDescription",
-    "energyStorage",
-    "energyStorageCapacity",
-    "qualityLabels",
-]
-REQUIRED_COLUMNS = {
-    "externalId",
-    "address",
-    "latitude",
-    "longitude",
-    "countryCode",
-    "fuelCode",
-    "deviceTypeCode",
-    "capacity",
-    "commissioningDate",
-}
+COLUMNS = CSV_COLUMNS
 TEMPLATE_ROW = {
     "externalId": "SHS-0001",
     "projectName": "Village solar homes",
@@ -82,25 +54,10 @@ BATCH_SIZE = 500
 
 
 class CsvRowIn(serializers.Serializer):
-    """One CSV row: text cells typed like the API's JSON fields."""
+    """One CSV row: text cells typed like the API's JSON fields (devices.fields)."""
 
-    externalId = Text(max_length=255)
-    projectName = Text(max_length=255, required=False, allow_blank=True)
-    address = Text(max_length=500)
-    latitude = serializers.DecimalField(max_digits=11, decimal_places=9)
-    longitude = serializers.DecimalField(max_digits=12, decimal_places=9)
-    countryCode = Text(max_length=3)
-    fuelCode = Text(max_length=16)
-    deviceTypeCode = Text(max_length=16)
-    capacity = serializers.DecimalField(max_digits=14, decimal_places=3)
-    commissioningDate = serializers.DateTimeField()
-    gridInterconnection = serializers.BooleanField(required=False)
-    offTaker = Text(max_length=64, required=False)
-    impactStory = Text(required=False, allow_blank=True)
-    deviceDescription = Text(max_length=64, required=False)
-    energyStorage = serializers.BooleanField(required=False)
-    energyStorageCapacity = serializers.DecimalField(max_digits=14, decimal_places=3, required=False)
-    qualityLabels = Text(max_length=255, required=False, allow_blank=True)
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return serializer_fields(csv=True)
 
 
 def template_csv() -> str:
@@ -288,7 +245,7 @@ def csv_job_process(job_id: int) -> None:
 def _process(job: CsvJob) -> None:
     reader = csv.DictReader(io.StringIO(bytes(job.data).decode("utf-8-sig")))
     header = [name.strip() for name in reader.fieldnames or []]
-    missing = sorted(REQUIRED_COLUMNS - set(header))
+    missing = sorted(REQUIRED - set(header))
     if missing:
         _fail(job.pk, f"Missing column(s): {', '.join(missing)}. Download the template for the exact header.")
         return
@@ -313,13 +270,14 @@ def _process(job: CsvJob) -> None:
             values = _row_values(rows[index])
             external_id = values.get("externalId", "")
             try:
-                data = dict(parser.run_validation(values))
+                fields = device_fields(parser.run_validation(values))
             except serializers.ValidationError as invalid:
-                problems = {field: [str(message) for message in messages] for field, messages in invalid.detail.items()}
-                data = {}
+                detail = cast(dict[str, list[str]], invalid.detail)  # a serializer's errors are by field
+                problems = {field: [str(message) for message in messages] for field, messages in detail.items()}
+                fields = DeviceFields()
             else:
-                problems = device_rules(data)
-            key = data.get("externalId", external_id).strip().lower()
+                problems = device_rules(fields)
+            key = fields.get("external_id", external_id).strip().lower()
             if key and "externalId" not in problems:
                 if key in first_row_of:
                     problems["externalId"] = [
@@ -343,7 +301,7 @@ def _process(job: CsvJob) -> None:
                     for message in messages
                 ]
             else:
-                devices.append(device_build(organization, data, bulk_job=job, bulk_row=number))
+                devices.append(device_build(organization, fields, bulk_job=job, bulk_row=number))
                 existing.add(key)
         with transaction.atomic():  # the batch and the progress it makes, together
             devices = _insert(devices, errors, job)
@@ -377,7 +335,7 @@ def _insert(devices: list[Device], errors: list[CsvRowError], job: CsvJob) -> li
                 errors.append(
                     CsvRowError(
                         job=job,
-                        row_number=device.bulk_row,
+                        row_number=cast(int, device.bulk_row),  # every device of a job has its row
                         external_id=device.external_id,
                         field="externalId",
                         message="ExternalId already exist, cant add entry with same external id",

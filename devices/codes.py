@@ -3,6 +3,7 @@ benefits) as the device rules and filters look them up: read at most once a minu
 process (they change only by the super admin's hand), in Django's local-memory cache."""
 
 import re
+from typing import Any, cast
 
 from django.core.cache import caches
 
@@ -12,7 +13,7 @@ CACHE_KEY = "devices:code-lists"
 CODE_LIST_TTL = 60
 
 
-def _load() -> dict:
+def _load() -> dict[str, Any]:
     sdg = list(SdgBenefit.objects.values_list("code", "name"))
     return {
         "countryCode": set(Country.objects.values_list("alpha3", flat=True)),
@@ -26,8 +27,8 @@ def _load() -> dict:
     }
 
 
-def code_lists() -> dict:
-    return caches["local"].get_or_set(CACHE_KEY, _load, CODE_LIST_TTL)
+def code_lists() -> dict[str, Any]:
+    return cast(dict[str, Any], caches["local"].get_or_set(CACHE_KEY, _load, CODE_LIST_TTL))
 
 
 def code_lists_clear() -> None:

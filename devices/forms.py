@@ -1,73 +1,45 @@
 """Portal forms of devices. Field names are the API's keys; the rules are in devices.services."""
 
+from datetime import UTC
+from typing import Any, cast
+
 from django import forms
 
-from devices.models import Country, DeviceDescription, DeviceType, FuelType, OffTaker, SdgBenefit
-from devices.selectors import country_list
+from devices.fields import BY_KEY, DEVICE_FIELDS, DeviceFields, code_choices, device_fields, form_fields
+from devices.models import Device
 from drec.forms import OrganizationChoiceField
 
 
-def _choices(model, blank: str | None = None) -> list[tuple[str, str]]:
-    choices = [(item.code, item.name) for item in model.objects.all()]
-    return [("", blank), *choices] if blank is not None else choices
-
-
 class DeviceForm(forms.Form):
-    """One device card of "Device Registration" (ui.md §3.18), also the edit form."""
+    """One device card of "Device Registration" (ui.md §3.18), also the edit form: the fields
+    of devices.fields, with the code lists' options."""
 
-    projectName = forms.CharField(label="Project Name", max_length=255, required=False)
-    externalId = forms.CharField(label="External ID", max_length=255)
-    countryCode = forms.ChoiceField(label="Country")
-    commissioningDate = forms.DateTimeField(
-        label="Commissioning Date (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    capacity = forms.DecimalField(label="Capacity(kW)", max_digits=14, decimal_places=3)
-    address = forms.CharField(label="Address", max_length=500)
-    latitude = forms.DecimalField(label="Latitude", max_digits=11, decimal_places=9)
-    longitude = forms.DecimalField(label="Longitude", max_digits=12, decimal_places=9)
-    fuelCode = forms.ChoiceField(label="Fuel Code")
-    deviceTypeCode = forms.ChoiceField(label="Device Type Code")
-    SDGBenefits = forms.MultipleChoiceField(
-        label="SDG Benefits", required=False, widget=forms.SelectMultiple(attrs={"size": 5})
-    )
-    offTaker = forms.ChoiceField(label="Off Taker", required=False)
-    deviceDescription = forms.ChoiceField(label="Device Description", required=False)
-    impactStory = forms.CharField(label="Impact Story", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    qualityLabels = forms.CharField(label="Quality Labels", max_length=255, required=False)
-    gridInterconnection = forms.BooleanField(label="Grid interconnection", required=False)
-    energyStorage = forms.BooleanField(label="Energy storage", required=False)
-    energyStorageCapacity = forms.DecimalField(
-        label="Energy Storage Capacity (kWh)", max_digits=14, decimal_places=3, required=False
-    )
-
-    MORE = (
-        "offTaker",
-        "deviceDescription",
-        "impactStory",
-        "qualityLabels",
-        "gridInterconnection",
-        "energyStorage",
-        "energyStorageCapacity",
-    )
-
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["countryCode"].choices = [("", "Select country"), *((c.alpha3, c.name) for c in country_list())]
-        self.fields["fuelCode"].choices = _choices(FuelType)
-        self.fields["deviceTypeCode"].choices = _choices(DeviceType, "Select device type")
-        self.fields["SDGBenefits"].choices = _choices(SdgBenefit)
-        self.fields["offTaker"].choices = _choices(OffTaker, "—")
-        self.fields["deviceDescription"].choices = _choices(DeviceDescription, "—")
+        self.fields.update(form_fields())
+        for key, field in self.fields.items():
+            if isinstance(field, forms.ChoiceField):  # the code lists' options, read per form
+                field.choices = BY_KEY[key].form_choices()
 
-    def device_data(self, *, only_changed: bool = False) -> dict:
-        """The cleaned values as the service's input (API keys; empty optional fields left out)."""
-        data = dict(self.cleaned_data)
-        for key in ("offTaker", "deviceDescription", "energyStorageCapacity"):
-            if data.get(key) in ("", None):
-                data.pop(key, None)
-        if only_changed:
-            data = {key: value for key, value in data.items() if key in self.changed_data}
-        return data
+    @classmethod
+    def editing(cls, device: Device, data: Any = None) -> "DeviceForm":
+        """The edit form of ``device``, its current values as the fields' initial ones."""
+        initial: dict[str, Any] = {}
+        for field in DEVICE_FIELDS:
+            if not field.in_form:
+                continue
+            if field.kind == "codes":
+                value: Any = list(device.sdg_benefits.values_list("code", flat=True))
+            else:
+                value = getattr(device, field.attribute)
+            if field.kind == "datetime":  # the widget shows UTC
+                value = value.astimezone(UTC).replace(tzinfo=None)
+            initial[field.key] = "" if value is None and field.kind == "code" else value
+        return cls(data, initial=initial)
+
+    def device_fields(self, *, only_changed: bool = False) -> DeviceFields:
+        """The cleaned values in the services' names (only the changed ones when editing)."""
+        return device_fields(self.cleaned_data, only=self.changed_data if only_changed else None)
 
 
 class DeviceFilterForm(forms.Form):
@@ -91,11 +63,14 @@ class DeviceFilterForm(forms.Form):
         if organizations is None:
             del self.fields["organizationId"]
         else:
-            self.fields["organizationId"].choices = [("", "All"), *((str(o.id), o.name) for o in organizations)]
-        self.fields["country"].choices = [("", "All"), *((c.alpha3, c.name) for c in Country.objects.order_by("name"))]
-        self.fields["deviceTypeCode"].choices = _choices(DeviceType)
-        self.fields["offTaker"].choices = _choices(OffTaker)
-        self.fields["SDGBenefits"].choices = _choices(SdgBenefit)
+            cast(forms.ChoiceField, self.fields["organizationId"]).choices = [
+                ("", "All"),
+                *((str(o.id), o.name) for o in organizations),
+            ]
+        for key, field in self.fields.items():
+            if key != "organizationId" and isinstance(field, forms.ChoiceField):
+                options = code_choices("countryCode" if key == "country" else key)
+                field.choices = [("", "All"), *options] if key == "country" else options
 
     def api_params(self) -> dict[str, str]:
         """The filter as the API's query parameters (lists comma-separated)."""
@@ -117,7 +92,7 @@ class BulkUploadForm(forms.Form):
             del self.fields["organizationId"]
         else:
             self.fields["organizationId"].required = True
-            self.fields["organizationId"].choices = [
+            cast(forms.ChoiceField, self.fields["organizationId"]).choices = [
                 ("", "Select organization"),
                 *((str(o.id), o.name) for o in organizations),
             ]

@@ -1,7 +1,9 @@
 """Reads of devices and their code lists."""
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet, Window
@@ -31,7 +33,7 @@ def timezone_offset_minutes(zone: str, *, at: datetime | None = None) -> int:
     """Offset of ``zone`` at ``at`` (now by default) in minutes with the sign of JavaScript's
     ``getTimezoneOffset`` (UTC+05:30 is -330), as the original API returned it."""
     offset = (at or timezone.now()).astimezone(ZoneInfo(zone)).utcoffset()
-    return -int(offset.total_seconds() // 60)
+    return -int(offset.total_seconds() // 60) if offset is not None else 0
 
 
 def fuel_type_list() -> QuerySet[FuelType]:
@@ -48,7 +50,8 @@ def sdg_benefit_list() -> QuerySet[SdgBenefit]:
 
 def sdg_names() -> dict[str, str]:
     """SDG code → goal title (the original returned titles)."""
-    return code_lists()["sdg_titles"]
+    titles: dict[str, str] = code_lists()["sdg_titles"]
+    return titles
 
 
 # --- Devices ----------------------------------------------------------------------------
@@ -74,8 +77,11 @@ def device_list(*, user: User) -> QuerySet[Device]:
     return devices.filter(organization=organization)
 
 
-def device_get(*, user: User, device_id, organization_id=None) -> Device:
-    devices = device_list(user=user).filter(pk=object_id(device_id))
+def device_get(*, user: User, device_id: object, organization_id: object = None) -> Device:
+    pk = object_id(device_id)
+    if pk is None:
+        raise NotFound(f"No device found with id {device_id}")
+    devices = device_list(user=user).filter(pk=pk)
     if organization_id not in (None, ""):
         devices = devices.filter(organization_id=organization_id_value(organization_id))
     device = devices.first()
@@ -84,7 +90,7 @@ def device_get(*, user: User, device_id, organization_id=None) -> Device:
     return device
 
 
-def device_get_for_change(*, user: User, device_id) -> Device:
+def device_get_for_change(*, user: User, device_id: object) -> Device:
     """A device the caller may change: buyers see the devices they can reserve, but only the
     developer's side (its members, its api user, the super admin) changes them."""
     device = device_get(user=user, device_id=device_id)
@@ -105,7 +111,9 @@ def device_by_external_id(*, organization: Organization, external_id: str) -> De
     return device
 
 
-def device_trait_lookups(params, *, sdg_params: tuple[str, str], sdg_error_key: str) -> list[dict]:
+def device_trait_lookups(
+    params: Mapping[str, Any], *, sdg_params: tuple[str, str], sdg_error_key: str
+) -> list[dict[str, list[str]]]:
     """The device filters of listings whose rows hold devices (reservations, certificates):
     ``fuelCode``, ``offTaker`` and the SDG benefits (first of ``sdg_params`` given), each any of
     its values, as device lookups; a row qualifies when one of its devices meets each."""
@@ -115,7 +123,7 @@ def device_trait_lookups(params, *, sdg_params: tuple[str, str], sdg_error_key: 
     if off_takers := comma_list(params.get("offTaker")):
         lookups.append({"off_taker_id__in": off_takers})
     if sdg := sdg_query(params.get(sdg_params[0]) or params.get(sdg_params[1])):
-        problems: dict = {}
+        problems: dict[str, list[str]] = {}
         codes = sdg_codes(sdg, problems)
         if problems:
             raise InvalidInput(problems["SDGBenefits"][0], errors={sdg_error_key: problems["SDGBenefits"]})
@@ -123,7 +131,7 @@ def device_trait_lookups(params, *, sdg_params: tuple[str, str], sdg_error_key: 
     return lookups
 
 
-def device_filter(devices: QuerySet[Device], params) -> QuerySet[Device]:
+def device_filter(devices: QuerySet[Device], params: Mapping[str, Any]) -> QuerySet[Device]:
     """The filters of "My Devices" (ui.md §3.16), AND-ed, each a bound SQL parameter."""
     for param, field in (
         ("fuelCode", "fuel_code_id"),
@@ -159,7 +167,7 @@ def device_filter(devices: QuerySet[Device], params) -> QuerySet[Device]:
     if end := query_moment(params, "end_date"):
         devices = devices.filter(commissioning_date__lte=end)
     if names := sdg_query(params.get("SDGBenefits", "")):
-        errors: dict = {}
+        errors: dict[str, list[str]] = {}
         codes = sdg_codes(names, errors)
         if errors:
             raise InvalidInput(errors["SDGBenefits"][0], errors=errors)
@@ -169,7 +177,7 @@ def device_filter(devices: QuerySet[Device], params) -> QuerySet[Device]:
     return devices
 
 
-def developer_devices(*, user: User, organization_id) -> QuerySet[Device]:
+def developer_devices(*, user: User, organization_id: object) -> QuerySet[Device]:
     """ "My Devices": of one Developer organization (``organizationId``), or without it every
     device the caller may see (an api user: of all its Developer organizations)."""
     if organization_id not in (None, ""):
@@ -183,7 +191,7 @@ def developer_devices(*, user: User, organization_id) -> QuerySet[Device]:
     return device_list(user=user)
 
 
-def devices_for_reservation(*, user: User, organization_id) -> QuerySet[Device]:
+def devices_for_reservation(*, user: User, organization_id: object) -> QuerySet[Device]:
     """Devices a Buyer organization may reserve: those of the Developer organizations of its
     tenant (directly registered ones, or one api user's) that no active reservation holds."""
     buyer = organization_for(
@@ -221,7 +229,7 @@ def active_reservations(device_ids: list[int]) -> dict[int, int]:
 # --- Bulk upload jobs -------------------------------------------------------------------
 
 
-def csv_job_list(*, user: User, organization_id=None) -> QuerySet[CsvJob]:
+def csv_job_list(*, user: User, organization_id: object = None) -> QuerySet[CsvJob]:
     jobs = CsvJob.objects.select_related("organization__api_user", "created_by").defer("data")
     if organization_id not in (None, ""):
         jobs = jobs.filter(organization=organization_get(user=user, organization_id=organization_id))
@@ -230,8 +238,9 @@ def csv_job_list(*, user: User, organization_id=None) -> QuerySet[CsvJob]:
     return jobs.order_by("-created_at", "-id")
 
 
-def csv_job_get(*, user: User, job_id, organization_id=None) -> CsvJob:
-    job = csv_job_list(user=user, organization_id=organization_id).filter(pk=job_id).first()
+def csv_job_get(*, user: User, job_id: object, organization_id: object = None) -> CsvJob:
+    pk = object_id(job_id)
+    job = None if pk is None else csv_job_list(user=user, organization_id=organization_id).filter(pk=pk).first()
     if job is None:
         raise NotFound(f"No bulk upload job found with id {job_id}")
     return job

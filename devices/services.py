@@ -1,11 +1,13 @@
 """Writes on devices: the rules a device must satisfy, registration, update, deletion.
 
-The same rules check the API's JSON, the portal's form and every row of a bulk CSV upload;
-errors are keyed by the API's (and the CSV's) field names.
+The same rules check the API's JSON, the portal's form and every row of a bulk CSV upload
+(each parsed by the fields of devices.fields and given here in the services' names); errors
+are keyed by the wire names the caller used.
 """
 
 import re
 from datetime import UTC
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
@@ -13,89 +15,67 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from devices.codes import code_lists, sdg_codes
-from devices.models import (
-    EXTERNAL_ID_PATTERN,
-    Device,
-)
+from devices.fields import DEVICE_FIELDS, DeviceFields, wire_key
+from devices.models import EXTERNAL_ID_PATTERN, Device
 from drec.errors import Conflict, DomainError, InvalidInput
+from organizations.models import Organization
 
 EXTERNAL_ID_MESSAGE = (
     "external id can contain only alphabets( lower and upper case included), numeric(0 to 9), "
     "hyphen(-), underscore(_) and spaces in between"
 )
 DUPLICATE_MESSAGE = "ExternalId already exist in this organization, can't add entry with same external id {external_id}"
-# API/CSV field → model field.
-FIELDS = {
-    "externalId": "external_id",
-    "projectName": "project_name",
-    "address": "address",
-    "latitude": "latitude",
-    "longitude": "longitude",
-    "countryCode": "country_id",
-    "fuelCode": "fuel_code_id",
-    "deviceTypeCode": "device_type_code_id",
-    "capacity": "capacity",
-    "commissioningDate": "commissioning_date",
-    "gridInterconnection": "grid_interconnection",
-    "offTaker": "off_taker_id",
-    "impactStory": "impact_story",
-    "images": "images",
-    "deviceDescription": "device_description_id",
-    "energyStorage": "energy_storage",
-    "energyStorageCapacity": "energy_storage_capacity",
-    "qualityLabels": "quality_labels",
-    "version": "version",
-}
 
 
-def device_rules(data: dict, *, partial: bool = False) -> dict[str, list[str]]:
+def device_rules(fields: DeviceFields, *, partial: bool = False) -> dict[str, list[str]]:
     """Check parsed device fields against the rules (backend.md §7.2) and normalise them in
-    place; returns the errors by field. Uniqueness within the organization is checked apart."""
+    place; returns the errors by wire name. Uniqueness within the organization is checked apart."""
     errors: dict[str, list[str]] = {}
     lists = code_lists()
 
-    def fail(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
+    def fail(attribute: str, message: str) -> None:
+        errors.setdefault(wire_key(attribute), []).append(message)
 
-    if "externalId" in data:
-        data["externalId"] = data["externalId"].strip()
-        if not data["externalId"]:
-            fail("externalId", "externalId should not be empty")
-        elif not re.match(EXTERNAL_ID_PATTERN, data["externalId"]):
-            fail("externalId", EXTERNAL_ID_MESSAGE)
-    if "address" in data and not data["address"].strip():
+    if "external_id" in fields:
+        fields["external_id"] = fields["external_id"].strip()
+        if not fields["external_id"]:
+            fail("external_id", "externalId should not be empty")
+        elif not re.match(EXTERNAL_ID_PATTERN, fields["external_id"]):
+            fail("external_id", EXTERNAL_ID_MESSAGE)
+    if "address" in fields and not fields["address"].strip():
         fail("address", "Address must be added")
-    if "countryCode" in data:
-        data["countryCode"] = data["countryCode"].strip().upper()
-        if data["countryCode"] not in lists["countryCode"]:
-            fail(
-                "countryCode", f"Invalid countryCode {data['countryCode']!r}; use ISO 3166 alpha-3, e.g. IND, GBR, DEU."
-            )
-    for field, label in (("fuelCode", "FuelCode"), ("deviceTypeCode", "DeviceCode")):
-        if field in data and data[field] not in lists[field]:
-            fail(field, f"{label} must be one of {', '.join(sorted(lists[field]))}")
-    for field in ("offTaker", "deviceDescription"):
-        if data.get(field) and data[field] not in lists[field]:
-            fail(field, f"{field} must be one of {', '.join(sorted(lists[field]))}")
-    if "latitude" in data and not -90 <= data["latitude"] <= 90:
+    if "country_id" in fields:
+        country = fields["country_id"] = fields["country_id"].strip().upper()
+        if country not in lists["countryCode"]:
+            fail("country_id", f"Invalid countryCode {country!r}; use ISO 3166 alpha-3, e.g. IND, GBR, DEU.")
+    for attribute, label in (("fuel_code_id", "FuelCode"), ("device_type_code_id", "DeviceCode")):
+        code = fields.get(attribute)
+        if attribute in fields and code not in lists[wire_key(attribute)]:
+            fail(attribute, f"{label} must be one of {', '.join(sorted(lists[wire_key(attribute)]))}")
+    for attribute in ("off_taker_id", "device_description_id"):
+        code = fields.get(attribute)
+        if code and code not in lists[wire_key(attribute)]:
+            fail(attribute, f"{wire_key(attribute)} must be one of {', '.join(sorted(lists[wire_key(attribute)]))}")
+    if "latitude" in fields and not -90 <= fields["latitude"] <= 90:
         fail("latitude", "Latitude must be between -90 and 90.")
-    if "longitude" in data and not -180 <= data["longitude"] <= 180:
+    if "longitude" in fields and not -180 <= fields["longitude"] <= 180:
         fail("longitude", "Longitude must be between -180 and 180.")
-    if "capacity" in data and data["capacity"] <= 0:
+    if "capacity" in fields and fields["capacity"] <= 0:
         fail("capacity", "Capacity should be greater than 0")
-    if data.get("energyStorageCapacity") is not None and data["energyStorageCapacity"] < 0:
-        fail("energyStorageCapacity", "Energy Storage Capacity should not be negative")
-    if "commissioningDate" in data:
-        if timezone.is_naive(data["commissioningDate"]):
-            data["commissioningDate"] = timezone.make_aware(data["commissioningDate"], UTC)
-        if data["commissioningDate"] > timezone.now():
-            fail("commissioningDate", "Invalid commissioning date, commissioning is greater than current date")
-    if "SDGBenefits" in data:
-        data["SDGBenefits"] = sdg_codes(data["SDGBenefits"], errors)
+    storage = fields.get("energy_storage_capacity")
+    if storage is not None and storage < 0:
+        fail("energy_storage_capacity", "Energy Storage Capacity should not be negative")
+    if "commissioning_date" in fields:
+        if timezone.is_naive(fields["commissioning_date"]):
+            fields["commissioning_date"] = timezone.make_aware(fields["commissioning_date"], UTC)
+        if fields["commissioning_date"] > timezone.now():
+            fail("commissioning_date", "Invalid commissioning date, commissioning is greater than current date")
+    if "sdg_benefits" in fields:
+        fields["sdg_benefits"] = sdg_codes(fields["sdg_benefits"], errors)
     if not partial:
-        for field in ("externalId", "address", "latitude", "longitude", "countryCode", "fuelCode"):
-            if field not in data:
-                fail(field, "This field is required.")
+        for field in DEVICE_FIELDS:
+            if field.required and field.attribute not in fields:
+                fail(field.attribute, "This field is required.")
     return errors
 
 
@@ -104,51 +84,50 @@ def _raise(errors: dict[str, list[str]]) -> None:
     raise InvalidInput(f"{field}: {reasons[0]}", errors=errors)
 
 
-def external_id_taken(organization, external_id: str, *, exclude_pk=None) -> bool:
+def external_id_taken(organization: Organization, external_id: str, *, exclude_pk: int | None = None) -> bool:
     devices = Device.objects.filter(organization=organization).annotate(lower_id=Lower("external_id"))
     if exclude_pk is not None:
         devices = devices.exclude(pk=exclude_pk)
     return devices.filter(lower_id=external_id.lower()).exists()
 
 
-def device_build(organization, data: dict, **extra) -> Device:
-    """An unsaved device from checked fields."""
-    values = {FIELDS[key]: value for key, value in data.items() if key in FIELDS and value is not None}
+def device_build(organization: Organization, fields: DeviceFields, **extra: Any) -> Device:
+    """An unsaved device from checked fields (its SDG benefits are set once it is saved)."""
+    values = {name: value for name, value in fields.items() if name != "sdg_benefits" and value is not None}
     return Device(organization=organization, **values, **extra)
 
 
 @transaction.atomic
-def device_register(*, organization, data: dict) -> Device:
+def device_register(*, organization: Organization, fields: DeviceFields) -> Device:
     """Register a device in a Developer organization (the caller resolved and may use it).
 
-    The onboarding date is the server's clock; ``data`` never sets it, nor the platform id,
+    The onboarding date is the server's clock; ``fields`` never sets it, nor the platform id,
     the read type or the yield value.
     """
-    errors = device_rules(data)
+    errors = device_rules(fields)
     if errors:
         _raise(errors)
-    if external_id_taken(organization, data["externalId"]):
-        raise Conflict(
-            DUPLICATE_MESSAGE.format(external_id=data["externalId"]), errors={"externalId": ["Already exists."]}
-        )
-    device = device_build(organization, data)
+    external_id = fields["external_id"]
+    if external_id_taken(organization, external_id):
+        raise Conflict(DUPLICATE_MESSAGE.format(external_id=external_id), errors={"externalId": ["Already exists."]})
+    device = device_build(organization, fields)
     try:
         with transaction.atomic():
             device.save()
     except IntegrityError:
-        raise Conflict(DUPLICATE_MESSAGE.format(external_id=data["externalId"])) from None
-    device.sdg_benefits.set(data.get("SDGBenefits", []))
+        raise Conflict(DUPLICATE_MESSAGE.format(external_id=external_id)) from None
+    device.sdg_benefits.set(fields.get("sdg_benefits", []))  # type: ignore[arg-type]  # the keys are codes (str)
     return device
 
 
 @transaction.atomic
-def devices_register(*, organization, items: list[dict]) -> list[Device]:
+def devices_register(*, organization: Organization, items: list[DeviceFields]) -> list[Device]:
     """Register several devices together, or none of them (the portal's registration form and
     its cards): the first refusal is raised with the index of the device it is about."""
     registered = []
-    for index, data in enumerate(items):
+    for index, fields in enumerate(items):
         try:
-            registered.append(device_register(organization=organization, data=data))
+            registered.append(device_register(organization=organization, fields=fields))
         except DomainError as error:
             error.extra["index"] = index
             raise
@@ -156,35 +135,37 @@ def devices_register(*, organization, items: list[dict]) -> list[Device]:
 
 
 @transaction.atomic
-def device_update(*, device: Device, data: dict) -> Device:
+def device_update(*, device: Device, fields: DeviceFields) -> Device:
     """Change some fields of a device; the same rules as registration apply to what changes."""
-    errors = device_rules(data, partial=True)
-    if "commissioningDate" in data and not errors.get("commissioningDate"):
-        if data["commissioningDate"] > device.created_at:
+    errors = device_rules(fields, partial=True)
+    commissioned = fields.get("commissioning_date")
+    if commissioned is not None and not errors.get("commissioningDate"):
+        if commissioned > device.created_at:
             errors.setdefault("commissioningDate", []).append(
                 "Invalid commissioning date, commissioning is greater than device onboarding date"
             )
-        elif data["commissioningDate"] != device.commissioning_date and device_has_reads(device):
+        elif commissioned != device.commissioning_date and device_has_reads(device):
             errors.setdefault("commissioningDate", []).append(
                 f"Commissioning date cannot be changed due to existing meter reads available for {device.external_id}"
             )
     if errors:
         _raise(errors)
-    if "externalId" in data and external_id_taken(device.organization, data["externalId"], exclude_pk=device.pk):
+    external_id = fields.get("external_id")
+    if external_id is not None and external_id_taken(device.organization, external_id, exclude_pk=device.pk):
         raise Conflict(
-            f"ExternalId already exist in this organization, can't update with same external id {data['externalId']}",
+            f"ExternalId already exist in this organization, can't update with same external id {external_id}",
             errors={"externalId": ["Already exists."]},
         )
-    for key, value in data.items():
-        if key in FIELDS:
-            setattr(device, FIELDS[key], value)
+    for name, value in fields.items():
+        if name != "sdg_benefits":
+            setattr(device, name, value)
     try:
         with transaction.atomic():
             device.save()
     except IntegrityError:
-        raise Conflict(f"ExternalId {data.get('externalId')} already exists in this organization.") from None
-    if "SDGBenefits" in data:
-        device.sdg_benefits.set(data["SDGBenefits"])
+        raise Conflict(f"ExternalId {external_id} already exists in this organization.") from None
+    if "sdg_benefits" in fields:
+        device.sdg_benefits.set(fields["sdg_benefits"])  # type: ignore[arg-type]  # the keys are codes (str)
     return device
 
 

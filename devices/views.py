@@ -1,7 +1,5 @@
 """Portal screens of devices (seed Step 4 Device, ui.md §3.16-3.21)."""
 
-from datetime import UTC
-
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
@@ -89,7 +87,7 @@ def device_add(request):
     if bound and all(card.is_valid() for card in cards):
         try:
             organization = _target(request, request.POST.get("organizationId"))
-            services.devices_register(organization=organization, items=[card.device_data() for card in cards])
+            services.devices_register(organization=organization, items=[card.device_fields() for card in cards])
         except DomainError as error:
             card = error.extra.get("index")
             if card is None:
@@ -154,34 +152,14 @@ def _can_change(user, device) -> bool:
 )
 def device_edit(request, device_id: int):
     device = selectors.device_get_for_change(user=request.user, device_id=device_id)
-    initial = {
-        "projectName": device.project_name,
-        "externalId": device.external_id,
-        "countryCode": device.country_id,
-        "commissioningDate": device.commissioning_date.astimezone(UTC).replace(tzinfo=None),
-        "capacity": device.capacity,
-        "address": device.address,
-        "latitude": device.latitude,
-        "longitude": device.longitude,
-        "fuelCode": device.fuel_code_id,
-        "deviceTypeCode": device.device_type_code_id,
-        "SDGBenefits": list(device.sdg_benefits.values_list("code", flat=True)),
-        "offTaker": device.off_taker_id or "",
-        "deviceDescription": device.device_description_id or "",
-        "impactStory": device.impact_story,
-        "qualityLabels": device.quality_labels,
-        "gridInterconnection": device.grid_interconnection,
-        "energyStorage": device.energy_storage,
-        "energyStorageCapacity": device.energy_storage_capacity,
-    }
-    form = forms.DeviceForm(request.POST or None, initial=initial)
+    form = forms.DeviceForm.editing(device, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.device_data(only_changed=True)
+        fields = form.device_fields(only_changed=True)
         # The form shows whole seconds: an unchanged date comes back without its milliseconds.
-        if data.get("commissioningDate") == device.commissioning_date.replace(microsecond=0):
-            data.pop("commissioningDate")
+        if fields.get("commissioning_date") == device.commissioning_date.replace(microsecond=0):
+            fields.pop("commissioning_date")
         try:
-            services.device_update(device=device, data=data)
+            services.device_update(device=device, fields=fields)
         except DomainError as error:
             show_error(form, error)
         else:

@@ -1,9 +1,13 @@
 """Showing a service's refusal on a portal form, next to the fields it names."""
 
+from collections.abc import Iterable
+from typing import cast
+
 from django import forms
 
 from drec.errors import DomainError, Forbidden, NotFound, Unauthorized
 from drec.permissions import FORBIDDEN
+from organizations.models import Organization
 
 
 def on_form(error: DomainError) -> DomainError:
@@ -34,5 +38,22 @@ class OrganizationChoiceField(forms.ChoiceField):
     here: whether the caller may act for it is the tenancy selector's answer (404 for one
     outside its tenant, as the API answers), not the list's."""
 
-    def valid_value(self, value) -> bool:
+    def valid_value(self, value: object) -> bool:
         return str(value).isdigit()
+
+
+Choices = list[tuple[str, str]]
+
+
+def set_choices(
+    form: forms.Form, *, organizations: Iterable[Organization] | None, blank: str = "All", **options: Choices
+) -> None:
+    """Fill the options of ``form``'s choice fields: ``organizationId`` offers ``organizations``
+    after ``blank``, or is dropped when ``organizations`` is None (the caller acts for its own
+    organization only); each field named in ``options`` offers those."""
+    if organizations is None:
+        del form.fields["organizationId"]
+    else:
+        options = {"organizationId": [("", blank), *((str(o.pk), o.name) for o in organizations)], **options}
+    for name, choices in options.items():
+        cast(forms.ChoiceField, form.fields[name]).choices = choices

@@ -5,7 +5,6 @@ import http.client
 import json
 import threading
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Count, Sum
@@ -14,8 +13,7 @@ from django.utils import timezone
 
 from accounts.models import TokenKind
 from accounts.services import access_token_issue
-from devices import services as device_services
-from devices.benchmarks import _organization
+from devices.benchmarks import _organization, bench_device
 from devices.models import Device
 from drec.bench import Benchmark, Result, server, stopwatch
 from reads.models import MeterRead
@@ -28,20 +26,7 @@ HOURLY_WH = 1_000  # under the cap of a 5 kW device (1,369 Wh an hour)
 def _devices(organization, count: int, onboarded: datetime, prefix: str) -> list[Device]:
     devices = []
     for number in range(count):
-        device = device_services.device_register(
-            organization=organization,
-            data={
-                "externalId": f"{prefix}-{number:04d}",
-                "address": f"{number} Meter Road",
-                "latitude": Decimal("18.5204"),
-                "longitude": Decimal("73.8567"),
-                "countryCode": "IND",
-                "fuelCode": "ES100",
-                "deviceTypeCode": "TC120",
-                "capacity": Decimal("5"),
-                "commissioningDate": onboarded - timedelta(days=30),
-            },
-        )
+        device = bench_device(organization, f"{prefix}-{number:04d}", commissioning_date=onboarded - timedelta(days=30))
         devices.append(device)
     Device.objects.filter(pk__in=[d.pk for d in devices]).update(created_at=onboarded)
     for device in devices:

@@ -1,6 +1,7 @@
 """Buyer-reservation API (backend.md §9, SPEC §7), wire-compatible with the original."""
 
 import math
+from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -11,82 +12,34 @@ from rest_framework.views import APIView
 from devices.api import devices_json
 from devices.formats import capacity_range, commissioning_date_range
 from drec.formats import iso
-from drec.inputs import Text, parse
 from drec.pagination import PAGE_PARAMETERS, paginate, paginated_schema
 from organizations.models import OrganizationType
 from organizations.selectors import organization_for
-from reservations import selectors, services
-from reservations.models import Frequency
+from reservations import fields, selectors, services
 from reservations.rules import RESERVATION_CREATE, RESERVATION_END, RESERVATION_READ, RESERVATION_UPDATE
 
 WH_PER_MWH = services.WH_PER_MWH
 
 
+# The bodies' fields are declared in reservations.fields (no docstrings here: the schema would
+# show them).
 class ReservationIn(serializers.Serializer):
-    name = Text(max_length=255)
-    deviceIds = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2_147_483_647), allow_empty=False, max_length=10_000
-    )
-    targetCapacityInMegaWattHour = serializers.DecimalField(
-        max_digits=18, decimal_places=6, min_value=0, coerce_to_string=False
-    )
-    reservationStartDate = serializers.DateTimeField()
-    reservationEndDate = serializers.DateTimeField()
-    reservationExpiryDate = serializers.DateTimeField(required=False, allow_null=True)
-    continueWithReservationIfOneOrMoreDevicesUnavailableForReservation = serializers.BooleanField()
-    continueWithReservationIfTargetCapacityIsLessThanDeviceTotalCapacityBetweenDuration = serializers.BooleanField()
-    authorityToExceed = serializers.BooleanField()
-    frequency = serializers.ChoiceField(
-        choices=Frequency.values,
-        error_messages={
-            "invalid_choice": "This frequency is currently not supported: use hourly, daily, weekly or monthly."
-        },
-    )
     blockchainAddress = serializers.CharField(required=False, allow_blank=True, help_text="Ignored")
 
-    def validate_targetCapacityInMegaWattHour(self, value):
-        if value <= 0:
-            raise serializers.ValidationError(
-                "targetCapacityInMegaWattHour should be valid number can include decimal but should be greater than 0"
-            )
-        return value
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {**fields.serializer_fields(fields.RESERVATION), **super().get_fields()}
 
     def request(self) -> services.ReservationRequest:
-        data = self.validated_data
-        return services.ReservationRequest(
-            name=data["name"].strip(),
-            device_ids=data["deviceIds"],
-            target_mwh=data["targetCapacityInMegaWattHour"],
-            start=data["reservationStartDate"],
-            end=data["reservationEndDate"],
-            expiry=data.get("reservationExpiryDate"),
-            frequency=data["frequency"],
-            authority_to_exceed=data["authorityToExceed"],
-            continue_if_devices_unavailable=data["continueWithReservationIfOneOrMoreDevicesUnavailableForReservation"],
-            continue_if_target_unreachable=data[
-                "continueWithReservationIfTargetCapacityIsLessThanDeviceTotalCapacityBetweenDuration"
-            ],
-        )
+        return services.ReservationRequest(**fields.service_values(self.validated_data, fields.RESERVATION))
 
 
 class ReservationChange(serializers.Serializer):
-    name = Text(max_length=255, required=False)
-    targetCapacityInMegaWattHour = serializers.DecimalField(
-        max_digits=18, decimal_places=6, required=False, coerce_to_string=False
-    )
-    reservationEndDate = serializers.DateTimeField(required=False)
-    reservationExpiryDate = serializers.DateTimeField(required=False)
-    authorityToExceed = serializers.BooleanField(required=False)
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return fields.serializer_fields(fields.CHANGE, partial=True)
 
-    def validate_name(self, value):
-        if not value.strip():
-            raise serializers.ValidationError("The name cannot be empty.")
-        return value.strip()
-
-    def validate_targetCapacityInMegaWattHour(self, value):
-        if value <= 0:
-            raise serializers.ValidationError("Must be greater than 0.")
-        return value
+    def changes(self) -> dict[str, Any]:
+        """The changed values, as reservations.services.reservation_update takes them."""
+        return fields.service_values(self.validated_data, fields.CHANGE)
 
 
 def _distinct(values) -> list:
@@ -268,8 +221,9 @@ class ReservationView(APIView):
         reservation = selectors.reservation_for_change(
             user=request.user, reservation_id=reservation_id, organization_id=_organization_query(request)
         )
-        data = parse(ReservationChange, request.data)
-        services.reservation_update(reservation=reservation, data=data)
+        body = ReservationChange(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.reservation_update(reservation=reservation, **body.changes())
         reservation = selectors.reservation_get(user=request.user, reservation_id=reservation_id)
         return Response(reservation_json(reservation, with_devices=True))
 

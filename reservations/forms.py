@@ -1,85 +1,62 @@
-"""Portal forms of reservations. Field names are the API's keys; the rules are in
-reservations.services."""
+"""Portal forms of reservations. Field names are the API's keys; the fields are declared in
+reservations.fields (with the API's), the rules in reservations.services."""
+
+from collections.abc import Iterable
+from typing import Any
 
 from django import forms
 
-from devices.forms import _choices
-from devices.models import OffTaker, SdgBenefit
-from devices.selectors import country_list
-from drec.forms import OrganizationChoiceField
-from reservations.models import Frequency
+from devices.fields import code_choices
+from drec.forms import OrganizationChoiceField, set_choices
+from organizations.models import Organization
+from reservations import fields, services
 
-YES_NO = [("true", "Yes"), ("false", "No")]
-LOCAL_INPUT = "%Y-%m-%dT%H:%M"
-
-
-def _moment(label: str, *, required: bool = True) -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label,
-        required=required,
-        input_formats=[LOCAL_INPUT, "%Y-%m-%dT%H:%M:%S"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT),
-    )
-
-
-def _yes_no(label: str) -> forms.TypedChoiceField:
-    return forms.TypedChoiceField(
-        label=label,
-        choices=YES_NO,
-        coerce=lambda value: value == "true",
-        initial="true",
-        widget=forms.RadioSelect,
-    )
+# The portal's words for the period's rules (reservations.services.period_problems).
+PERIOD_MESSAGES = {
+    services.END_NOT_AFTER_START: (fields.END.key, "The end must be after the start."),
+    services.EXPIRY_BEFORE_END: (fields.EXPIRY.key, "The expiry cannot be before the end."),
+}
 
 
 class ReservationForm(forms.Form):
-    """ "Make A Reservation" (ui.md §4.3); the two questions are asked in the confirmation dialog."""
+    """ "Make A Reservation" (ui.md §4.3); the two questions are asked in the confirmation dialog.
+    The devices are picked in the page's own list."""
 
     organizationId = OrganizationChoiceField(label="Organization")
-    name = forms.CharField(label="Name", max_length=255)
-    targetCapacityInMegaWattHour = forms.DecimalField(
-        label="Target Capacity(MWh)", max_digits=18, decimal_places=6, min_value=0.000001
-    )
-    reservationStartDate = _moment("Start Date (UTC)")
-    reservationEndDate = _moment("End Date (UTC)")
-    reservationExpiryDate = _moment("Expiry Date (UTC)", required=False)
-    frequency = forms.ChoiceField(label="Frequency", choices=Frequency.choices, initial=Frequency.DAILY)
-    authorityToExceed = _yes_no("Authority to Exceed")
-    continueWithReservationIfOneOrMoreDevicesUnavailableForReservation = _yes_no(
-        "Continue reservation if some devices are unavailable:"
-    )
-    continueWithReservationIfTargetCapacityIsLessThanDeviceTotalCapacityBetweenDuration = _yes_no(
-        "Continue reservation if target capacity is less than estimated reachable capacity of devices between "
-        "selected period:"
-    )
 
-    QUESTIONS = (
-        "continueWithReservationIfOneOrMoreDevicesUnavailableForReservation",
-        "continueWithReservationIfTargetCapacityIsLessThanDeviceTotalCapacityBetweenDuration",
+    FIELDS = (
+        fields.NAME,
+        fields.TARGET,
+        fields.START,
+        fields.END,
+        fields.EXPIRY,
+        fields.FREQUENCY,
+        fields.AUTHORITY,
+        fields.CONTINUE_DEVICES,
+        fields.CONTINUE_TARGET,
     )
+    QUESTIONS = (fields.CONTINUE_DEVICES.key, fields.CONTINUE_TARGET.key)
 
-    def __init__(self, *args, organizations=None, **kwargs):
+    def __init__(self, *args: Any, organizations: Iterable[Organization] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if organizations is None:
-            del self.fields["organizationId"]
-        else:
-            self.fields["organizationId"].choices = [
-                ("", "Select organization"),
-                *((str(o.id), o.name) for o in organizations),
-            ]
+        self.fields.update(fields.form_fields(self.FIELDS))
+        set_choices(self, organizations=organizations, blank="Select organization")
+        if organizations is not None:
             # Choosing the organization re-draws the page with the devices it may reserve.
             self.fields["organizationId"].widget.attrs["data-autosubmit"] = ""
 
-    def clean(self):
-        data = super().clean()
-        start, end, expiry = (
-            data.get(key) for key in ("reservationStartDate", "reservationEndDate", "reservationExpiryDate")
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        start, end, expiry = (self.cleaned_data.get(field.key) for field in (fields.START, fields.END, fields.EXPIRY))
+        for problem in services.period_problems(start=start, end=end, expiry=expiry):
+            self.add_error(*PERIOD_MESSAGES[problem])
+        return self.cleaned_data
+
+    def request(self, *, device_ids: list[int]) -> services.ReservationRequest:
+        """The new reservation, as reservations.services.reservation_create takes it."""
+        return services.ReservationRequest(
+            **fields.service_values(self.cleaned_data, self.FIELDS), device_ids=device_ids
         )
-        if start and end and end <= start:
-            self.add_error("reservationEndDate", "The end must be after the start.")
-        if end and expiry and expiry < end:
-            self.add_error("reservationExpiryDate", "The expiry cannot be before the end.")
-        return data
 
 
 class ReservationFilterForm(forms.Form):
@@ -99,21 +76,21 @@ class ReservationFilterForm(forms.Form):
     start_date = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(label="Until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, organizations=None, **kwargs):
+    def __init__(self, *args: Any, organizations: Iterable[Organization] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if organizations is None:
-            del self.fields["organizationId"]
-        else:
-            self.fields["organizationId"].choices = [("", "All"), *((str(o.id), o.name) for o in organizations)]
-        self.fields["country"].choices = [("", "All"), *((c.alpha3, c.name) for c in country_list())]
-        self.fields["offTaker"].choices = _choices(OffTaker)
-        self.fields["sdgbenefit"].choices = _choices(SdgBenefit)
+        set_choices(
+            self,
+            organizations=organizations,
+            country=[("", "All"), *code_choices("countryCode")],
+            offTaker=code_choices("offTaker"),
+            sdgbenefit=code_choices("SDGBenefits"),
+        )
 
-    def clean(self):
-        data = super().clean()
-        if data.get("start_date") and not data.get("end_date"):
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        if self.cleaned_data.get("start_date") and not self.cleaned_data.get("end_date"):
             self.add_error("end_date", "End date should be required")
-        return data
+        return self.cleaned_data
 
     def api_params(self) -> dict[str, str]:
         params = {}
@@ -125,12 +102,12 @@ class ReservationFilterForm(forms.Form):
 
 
 class ReservationChangeForm(forms.Form):
-    """Changing an active reservation (PATCH's fields)."""
+    """Changing an active reservation (PATCH's fields, every one required here)."""
 
-    name = forms.CharField(label="Name", max_length=255)
-    targetCapacityInMegaWattHour = forms.DecimalField(
-        label="Target Capacity(MWh)", max_digits=18, decimal_places=6, min_value=0.000001
-    )
-    reservationEndDate = _moment("End Date (UTC)")
-    reservationExpiryDate = _moment("Expiry Date (UTC)")
-    authorityToExceed = _yes_no("Authority to Exceed")
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(fields.form_fields(fields.CHANGE, required=True))
+
+    def changes(self) -> dict[str, Any]:
+        """The values, as reservations.services.reservation_update takes them."""
+        return fields.service_values(self.cleaned_data, fields.CHANGE)

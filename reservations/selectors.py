@@ -1,6 +1,8 @@
 """Reads of buyer reservations: who sees which (tenancy), filters, and their member devices."""
 
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
@@ -35,7 +37,9 @@ def _with_devices(reservations: QuerySet[Reservation]) -> QuerySet[Reservation]:
     )
 
 
-def reservation_list(*, user: User, organization_id=None, api_user_id=None) -> QuerySet[Reservation]:
+def reservation_list(
+    *, user: User, organization_id: int | str | None = None, api_user_id: str | None = None
+) -> QuerySet[Reservation]:
     """Reservations the caller may see, newest first:
     the super admin all (or one tenant's with ``apiuserId``); an api user those of the Buyer
     organizations it manages; a buyer's members their organization's; a developer's members
@@ -61,7 +65,7 @@ def reservation_list(*, user: User, organization_id=None, api_user_id=None) -> Q
             reservation=OuterRef("pk"), device__organization=user.organization
         )
         reservations = reservations.filter(Exists(holds_ours))
-    if organization_id not in (None, ""):
+    if organization_id is not None and organization_id != "":
         organization = organization_get(user=user, organization_id=_int(organization_id, "organizationId"))
         if user.role in (Role.ADMIN, Role.API_USER) or organization.organization_type == OrganizationType.BUYER:
             reservations = reservations.filter(organization=organization)
@@ -70,7 +74,7 @@ def reservation_list(*, user: User, organization_id=None, api_user_id=None) -> Q
     return _with_devices(reservations).order_by("-created_at", "-id")
 
 
-def reservation_get(*, user: User, reservation_id, organization_id=None) -> Reservation:
+def reservation_get(*, user: User, reservation_id: int | str, organization_id: int | str | None = None) -> Reservation:
     reservation = (
         reservation_list(user=user, organization_id=organization_id).filter(pk=_int(reservation_id, "id")).first()
     )
@@ -79,7 +83,9 @@ def reservation_get(*, user: User, reservation_id, organization_id=None) -> Rese
     return reservation
 
 
-def reservation_for_change(*, user: User, reservation_id, organization_id=None) -> Reservation:
+def reservation_for_change(
+    *, user: User, reservation_id: int | str, organization_id: int | str | None = None
+) -> Reservation:
     """A reservation the caller may change: the buyer's side only (its members, its api user,
     the super admin); developers see reservations of their devices but do not change them."""
     reservation = reservation_get(user=user, reservation_id=reservation_id, organization_id=organization_id)
@@ -89,21 +95,21 @@ def reservation_for_change(*, user: User, reservation_id, organization_id=None) 
     return reservation
 
 
-def _int(value, name: str) -> int:
+def _int(value: int | str, name: str) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
         raise InvalidInput(f"{name} must be a whole number.", errors={name: ["Must be a whole number."]}) from None
 
 
-def _uuid(value):
+def _uuid(value: str) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except ValueError:
         raise InvalidInput("apiuserId must be a UUID.", errors={"apiuserId": ["Not a UUID."]}) from None
 
 
-def reservation_filter(reservations: QuerySet[Reservation], params) -> QuerySet[Reservation]:
+def reservation_filter(reservations: QuerySet[Reservation], params: Mapping[str, Any]) -> QuerySet[Reservation]:
     """The original's filters (backend.md §9.2), ANDed: ``name`` (contains), ``country``
     (comma list: holds devices of every one), ``fuelCode``, ``offTaker`` and ``sdgbenefit``
     (any), ``start_date``/``end_date`` (the reservation lies within), ``reservationActive``

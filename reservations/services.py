@@ -8,6 +8,7 @@ device is never in two active reservations whatever the timing.
 
 import math
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -32,23 +33,42 @@ PAST_LIMIT = timedelta(days=3 * 365)
 NAME_UNSAFE_CATEGORIES = {"Cc", "Zl", "Zp"}
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class ReservationRequest:
-    """A checked request body (field names as the API's, values typed)."""
+    """A new reservation, checked by its door (reservations.fields): ``expiry`` None is the
+    default grace period after the end."""
 
     name: str
     device_ids: list[int]
     target_mwh: Decimal
     start: datetime
     end: datetime
-    expiry: datetime | None
+    expiry: datetime | None = None
     frequency: str
     authority_to_exceed: bool
     continue_if_devices_unavailable: bool
     continue_if_target_unreachable: bool
 
 
-def _ids_text(ids) -> str:
+# The period's rules, by the field at fault (its services' name): the end after the start,
+# the expiry on or after the end.
+END_NOT_AFTER_START = "end"
+EXPIRY_BEFORE_END = "expiry"
+
+
+def period_problems(*, start: datetime | None, end: datetime | None, expiry: datetime | None) -> list[str]:
+    """The period's rules that ``start``, ``end`` and ``expiry`` break (END_NOT_AFTER_START,
+    EXPIRY_BEFORE_END); a rule missing one of its moments (left out, or invalid in a form) is
+    not checked. The portal's form asks it too, to say so before the confirmation."""
+    problems = []
+    if start is not None and end is not None and end <= start:
+        problems.append(END_NOT_AFTER_START)
+    if end is not None and expiry is not None and expiry < end:
+        problems.append(EXPIRY_BEFORE_END)
+    return problems
+
+
+def _ids_text(ids: Iterable[int]) -> str:
     return " , ".join(str(device_id) for device_id in sorted(ids))
 
 
@@ -73,17 +93,23 @@ def _name_taken(name: str, *, organization_id: int, besides: Reservation | None 
     return taken.exists()
 
 
-def _check_period(start: datetime, end: datetime, expiry: datetime | None) -> None:
-    if start >= end:
-        raise InvalidInput(
-            "reservationStartDate must be before reservationEndDate.",
-            errors={"reservationEndDate": ["Must be after reservationStartDate."]},
-        )
-    if expiry is not None and expiry < end:
+def _refuse_period(problems: list[str], *, end_message: str) -> None:
+    """Refuse the first of ``problems`` (period_problems'); ``end_message`` words an end not
+    after the start (a new reservation's and a change's words differ)."""
+    if END_NOT_AFTER_START in problems:
+        raise InvalidInput(end_message, errors={"reservationEndDate": ["Must be after reservationStartDate."]})
+    if EXPIRY_BEFORE_END in problems:
         raise InvalidInput(
             "reservationExpiryDate cannot be before reservationEndDate.",
             errors={"reservationExpiryDate": ["Must be on or after reservationEndDate."]},
         )
+
+
+def _check_period(start: datetime, end: datetime, expiry: datetime | None) -> None:
+    _refuse_period(
+        period_problems(start=start, end=end, expiry=expiry),
+        end_message="reservationStartDate must be before reservationEndDate.",
+    )
     limit = timezone.now() - PAST_LIMIT
     if start <= limit:
         raise InvalidInput(
@@ -112,7 +138,9 @@ def reachable_mwh(devices: list[Device], start: datetime, end: datetime) -> floa
 
 
 @transaction.atomic
-def reservation_create(*, acting_user: User, organization: Organization, request: ReservationRequest):
+def reservation_create(
+    *, acting_user: User, organization: Organization, request: ReservationRequest
+) -> tuple[Reservation, list[int]]:
     """Reserve the free devices among ``request.device_ids`` for the Buyer ``organization``.
 
     Returns (reservation, ids that could not be reserved). A requested id is unavailable when
@@ -203,35 +231,38 @@ def reservation_create(*, acting_user: User, organization: Organization, request
 
 
 @transaction.atomic
-def reservation_update(*, reservation: Reservation, data: dict) -> Reservation:
-    """Change the name, target, end, expiry or authority to exceed of an active reservation."""
+def reservation_update(
+    *,
+    reservation: Reservation,
+    name: str | None = None,
+    target_mwh: Decimal | None = None,
+    end: datetime | None = None,
+    expiry: datetime | None = None,
+    authority_to_exceed: bool | None = None,
+) -> Reservation:
+    """Change the name, target, end, expiry or authority to exceed of an active reservation
+    (None: unchanged; an unchanged expiry keeps its grace period after a moved end)."""
     reservation = Reservation.objects.select_for_update().get(pk=reservation.pk)
     if not reservation.is_active:
         raise Conflict("This device groups reservation has already ended")
-    if "name" in data:
-        _check_name(data["name"])
-        if _name_taken(data["name"], organization_id=reservation.organization_id, besides=reservation):
-            raise Conflict(f"Device group with name {data['name']} already exists", errors={"name": ["Taken."]})
-        reservation.name = data["name"]
-    if "targetCapacityInMegaWattHour" in data:
-        reservation.target_wh = math.ceil(data["targetCapacityInMegaWattHour"] * WH_PER_MWH)
-    if "authorityToExceed" in data:
-        reservation.authority_to_exceed = data["authorityToExceed"]
-    end = data.get("reservationEndDate", reservation.end)
-    expiry = data.get("reservationExpiryDate")
+    if name is not None:
+        _check_name(name)
+        if _name_taken(name, organization_id=reservation.organization_id, besides=reservation):
+            raise Conflict(f"Device group with name {name} already exists", errors={"name": ["Taken."]})
+        reservation.name = name
+    if target_mwh is not None:
+        reservation.target_wh = math.ceil(target_mwh * WH_PER_MWH)
+    if authority_to_exceed is not None:
+        reservation.authority_to_exceed = authority_to_exceed
+    if end is None:
+        end = reservation.end
     if expiry is None:
         # Keep the grace period after the end when the end moves.
         expiry = _later(reservation.expiry, end - reservation.end)
-    if end <= reservation.start:
-        raise InvalidInput(
-            "reservationEndDate must be after the reservation's start.",
-            errors={"reservationEndDate": ["Must be after reservationStartDate."]},
-        )
-    if expiry < end:
-        raise InvalidInput(
-            "reservationExpiryDate cannot be before reservationEndDate.",
-            errors={"reservationExpiryDate": ["Must be on or after reservationEndDate."]},
-        )
+    _refuse_period(
+        period_problems(start=reservation.start, end=end, expiry=expiry),
+        end_message="reservationEndDate must be after the reservation's start.",
+    )
     reservation.end, reservation.expiry = end, expiry
     try:
         with transaction.atomic():

@@ -3,6 +3,7 @@ Reservation List with progress towards the target, and one reservation with its 
 (ui.md §3.25-3.26, §4.3)."""
 
 from types import SimpleNamespace
+from typing import Any
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -33,27 +34,11 @@ def _buyer_organizations(user):
     return organization_list(user=user, organization_type=OrganizationType.BUYER)
 
 
-def _request(form) -> services.ReservationRequest:
-    data = form.cleaned_data
-    return services.ReservationRequest(
-        name=data["name"].strip(),
-        device_ids=[],
-        target_mwh=data["targetCapacityInMegaWattHour"],
-        start=data["reservationStartDate"],
-        end=data["reservationEndDate"],
-        expiry=data.get("reservationExpiryDate"),
-        frequency=data["frequency"],
-        authority_to_exceed=data["authorityToExceed"],
-        continue_if_devices_unavailable=data[forms.ReservationForm.QUESTIONS[0]],
-        continue_if_target_unreachable=data[forms.ReservationForm.QUESTIONS[1]],
-    )
-
-
 def _picker(request, organization_id, selected: list[int]) -> dict:
     """The "Select The Devices" part: a page of reservable devices under the filters, and the
     devices ticked so far (kept across filters and pages)."""
     filters = DeviceFilterForm(request.POST or None, prefix=FILTER_PREFIX)
-    picker = {"filters": filters, "page": None, "selected": selected, "hidden": [], "problem": None}
+    picker: dict[str, Any] = {"filters": filters, "page": None, "selected": selected, "hidden": [], "problem": None}
     if not organization_id and _buyer_organizations(request.user) is not None:
         return picker
     try:
@@ -98,11 +83,9 @@ def reservation_add(request):
             confirm = True
         elif valid:
             try:
-                reservation_request = _request(form)
-                reservation_request.device_ids = selected
                 organization = _buyer_organization(request, organization_id)
                 reservation, unavailable = services.reservation_create(
-                    acting_user=request.user, organization=organization, request=reservation_request
+                    acting_user=request.user, organization=organization, request=form.request(device_ids=selected)
                 )
             except DomainError as error:
                 show_error(form, error)
@@ -215,7 +198,7 @@ def reservation_detail(request, reservation_id: int):
         change = forms.ReservationChangeForm(request.POST, initial=initial)
         if change.is_valid():
             try:
-                services.reservation_update(reservation=reservation, data=change.cleaned_data)
+                services.reservation_update(reservation=reservation, **change.changes())
             except DomainError as error:
                 show_error(change, error)
             else:

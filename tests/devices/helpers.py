@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from devices import services
 from devices.bulk import COLUMNS
+from devices.fields import device_fields
 from devices.models import Device
 
 DEVICE_URL = "/api/device"
@@ -99,7 +100,7 @@ def device_make(organization, external_id: str, **fields) -> Device:
         "commissioningDate": datetime(2022, 10, 18, 11, 35, tzinfo=UTC),
     }
     data.update(fields)
-    return services.device_register(organization=organization, data=data)
+    return services.device_register(organization=organization, fields=device_fields(data))
 
 
 def ids(devices: list[dict]) -> list[str]:
