@@ -23,7 +23,7 @@ from drec.inputs import Text, parse
 from drec.pagination import page_from_query, page_rows
 from drec.permissions import PUBLIC
 
-CERTIFICATE_FIELDS = {
+CERTIFICATE_FIELDS: dict[str, serializers.Field] = {
     "internalCertificateId": serializers.IntegerField(),
     "generationStartTime": serializers.IntegerField(help_text="Unix seconds"),
     "generationEndTime": serializers.IntegerField(help_text="Unix seconds"),

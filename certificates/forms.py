@@ -2,13 +2,21 @@
 certificates.services."""
 
 from datetime import date, timedelta
+from typing import Any, cast
 
 from django import forms
 
-from devices.forms import _choices
 from devices.models import OffTaker, SdgBenefit
 from devices.selectors import country_list
 from drec.forms import OrganizationChoiceField
+
+
+def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, form.fields[name])
+
+
+def _codes(model: type[OffTaker] | type[SdgBenefit]) -> list[tuple[str, str]]:
+    return [(item.code, item.name) for item in model.objects.all()]
 
 
 class CertificateFilterForm(forms.Form):
@@ -28,20 +36,24 @@ class CertificateFilterForm(forms.Form):
     start_date = forms.DateField(label="Generated from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(label="Generated until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, organizations=None, with_type: bool = False, **kwargs):
+    def __init__(self, *args: Any, organizations: Any = None, with_type: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not with_type:
             del self.fields["type"]
         if organizations is None:
             del self.fields["organizationId"]
         else:
-            self.fields["organizationId"].choices = [("", "All"), *((str(o.id), o.name) for o in organizations)]
-        self.fields["country"].choices = [("", "All"), *((c.alpha3, c.name) for c in country_list())]
-        self.fields["offTaker"].choices = _choices(OffTaker)
-        self.fields["SDGBenefits"].choices = _choices(SdgBenefit)
+            _choice_field(self, "organizationId").choices = [
+                ("", "All"),
+                *((str(o.id), o.name) for o in organizations),
+            ]
+        _choice_field(self, "country").choices = [("", "All"), *((c.alpha3, c.name) for c in country_list())]
+        _choice_field(self, "offTaker").choices = _codes(OffTaker)
+        _choice_field(self, "SDGBenefits").choices = _codes(SdgBenefit)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("start_date") and data.get("end_date") and data["start_date"] > data["end_date"]:
             self.add_error("end_date", "The end date must not be before the start date.")
         return data
@@ -70,16 +82,21 @@ class ClaimForm(forms.Form):
     periodEndDate = forms.DateField(label="Period end", widget=forms.DateInput(attrs={"type": "date"}))
     purpose = forms.CharField(label="Purpose", max_length=500, initial="GHG accounting")
 
-    def __init__(self, *args, unclaimed_wh: int = 0, **kwargs):
+    def __init__(self, *args: Any, unclaimed_wh: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["countryCode"].choices = [("", "Select country"), *((c.alpha3, c.name) for c in country_list())]
-        self.fields["amount"].max_value = unclaimed_wh
-        self.fields["amount"].widget.attrs["max"] = unclaimed_wh
-        self.fields["amount"].help_text = f"At most {unclaimed_wh} Wh are unclaimed."
-        self.fields["amount"].initial = unclaimed_wh
+        _choice_field(self, "countryCode").choices = [
+            ("", "Select country"),
+            *((c.alpha3, c.name) for c in country_list()),
+        ]
+        amount = cast(forms.IntegerField, self.fields["amount"])
+        amount.max_value = unclaimed_wh
+        amount.widget.attrs["max"] = unclaimed_wh
+        amount.help_text = f"At most {unclaimed_wh} Wh are unclaimed."
+        amount.initial = unclaimed_wh
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if (
             data.get("periodStartDate")
             and data.get("periodEndDate")

@@ -21,6 +21,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.utils import timezone
 
@@ -48,7 +49,10 @@ def issuer_key() -> Ed25519PrivateKey:
     if pem:
         key = serialization.load_pem_private_key(pem.encode(), password=None)
     else:
-        path = Path(settings.DREC_LEDGER_KEY_FILE).expanduser()
+        key_file = settings.DREC_LEDGER_KEY_FILE
+        if not key_file:
+            raise ImproperlyConfigured("Set DREC_LEDGER_PRIVATE_KEY or DREC_LEDGER_KEY_FILE (the issuer key).")
+        path = Path(key_file).expanduser()
         if not path.exists():
             _key_file_create(path)
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)

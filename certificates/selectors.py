@@ -2,6 +2,8 @@
 devices contributed to, api users their tenant's), filters, claims and the redemption report."""
 
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
 from django.db.models.functions import TruncMonth
@@ -34,7 +36,9 @@ def _with_details(certificates: QuerySet[Certificate]) -> QuerySet[Certificate]:
     )
 
 
-def certificate_view(*, user: User, organization_id=None) -> tuple[QuerySet[Certificate], Organization | None]:
+def certificate_view(
+    *, user: User, organization_id: int | str | None = None
+) -> tuple[QuerySet[Certificate], Organization | None]:
     """The certificates the caller may see, and the Developer organization whose devices'
     view it is (None for the buyer's view).
 
@@ -67,16 +71,16 @@ def certificate_view(*, user: User, organization_id=None) -> tuple[QuerySet[Cert
     return certificates.none(), None
 
 
-def certificate_filter(certificates: QuerySet[Certificate], params) -> QuerySet[Certificate]:
+def certificate_filter(certificates: QuerySet[Certificate], params: Mapping[str, Any]) -> QuerySet[Certificate]:
     """The original's filters, ANDed: ``country`` (alpha-3, comma list), ``fuelCode``,
     ``offTaker``, ``SDGBenefits`` (a contributing device has one), ``start_date``/``end_date``
     (generation within), ``fromAmountread``/``toAmountread`` (Wh issued)."""
     if countries := comma_list(params.get("country")):
         certificates = certificates.filter(country_id__in=[code.upper() for code in countries])
     contribution = Contribution.objects.filter(certificate=OuterRef("pk"))
-    for lookup in device_trait_lookups(params, sdg_params=("SDGBenefits", "sdgbenefit"), sdg_error_key="SDGBenefits"):
+    for traits in device_trait_lookups(params, sdg_params=("SDGBenefits", "sdgbenefit"), sdg_error_key="SDGBenefits"):
         certificates = certificates.filter(
-            Exists(contribution.filter(**{f"device__{name}": value for name, value in lookup.items()}))
+            Exists(contribution.filter(**{f"device__{name}": values for name, values in traits.items()}))
         )
     start, end = query_moment(params, "start_date"), query_moment(params, "end_date")
     if start and end and start >= end:
@@ -94,13 +98,15 @@ def certificate_filter(certificates: QuerySet[Certificate], params) -> QuerySet[
     return certificates
 
 
-def certificate_list(*, user: User, organization_id=None, params=None) -> tuple[QuerySet[Certificate], Organization]:
+def certificate_list(
+    *, user: User, organization_id: int | str | None = None, params: Mapping[str, Any] | None = None
+) -> tuple[QuerySet[Certificate], Organization | None]:
     certificates, developer = certificate_view(user=user, organization_id=organization_id)
     certificates = certificate_filter(certificates, params or {})
     return _with_details(certificates).order_by("-id"), developer
 
 
-def certificate_get(*, user: User, certificate_id) -> Certificate:
+def certificate_get(*, user: User, certificate_id: int | str) -> Certificate:
     """A certificate the caller may see (by its internalCertificateId)."""
     certificates, _developer = certificate_view(user=user)
     certificate = _with_details(certificates).filter(pk=_int(certificate_id)).first()
@@ -109,7 +115,7 @@ def certificate_get(*, user: User, certificate_id) -> Certificate:
     return certificate
 
 
-def certificate_public(*, certificate_id) -> Certificate:
+def certificate_public(*, certificate_id: int | str) -> Certificate:
     """Any certificate, for the public verification (what the ledger holds is public)."""
     certificate = _with_details(Certificate.objects.all()).filter(pk=_int(certificate_id)).first()
     if certificate is None:
@@ -117,7 +123,7 @@ def certificate_public(*, certificate_id) -> Certificate:
     return certificate
 
 
-def reservation_by_uid(*, user: User, uid) -> Reservation:
+def reservation_by_uid(*, user: User, uid: object) -> Reservation:
     """A reservation the caller may see, by its public UUID (``groupUid``)."""
     try:
         key = uuid.UUID(str(uid))
@@ -153,22 +159,23 @@ def claims_of(*, user: User) -> QuerySet[Claim]:
     )
 
 
-def issued_per_month(certificates: QuerySet[Certificate]) -> list[dict]:
+def issued_per_month(certificates: QuerySet[Certificate]) -> list[dict[str, Any]]:
     """Energy certified per month of generation end (the certificates chart)."""
-    return list(
+    months = (
         certificates.order_by()
         .annotate(month=TruncMonth("generation_end"))
         .values("month")
         .annotate(energy_wh=Sum("energy_wh"))
         .order_by("month")
     )
+    return [{"month": row["month"], "energy_wh": row["energy_wh"]} for row in months]
 
 
 def issue_entry(certificate: Certificate) -> LedgerEntry | None:
     return next((entry for entry in certificate.ledger_entries.all() if entry.kind == EntryKind.ISSUE), None)
 
 
-def _int(value) -> int:
+def _int(value: int | str) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):

@@ -112,7 +112,7 @@ def certificate_detail(request, certificate_id: int):
     form = None
     if may_claim or request.method == "POST":
         form = forms.ClaimForm(request.POST or None, unclaimed_wh=certificate.unclaimed_wh)
-    if request.method == "POST" and form.is_valid():
+    if form is not None and request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             claim = services.claim_create(

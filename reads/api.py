@@ -4,39 +4,50 @@ import math
 from datetime import datetime
 
 from django.utils.dateparse import parse_datetime
-from drf_spectacular.plumbing import build_array_type, build_basic_type
-from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.plumbing import build_array_type
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from certificates.selectors import read_certificates
+from devices.models import Device
 from drec.errors import InvalidInput, NotFound
 from drec.formats import iso
 from drec.inputs import Text, parse
 from drec.pagination import page_from_query
 from reads import selectors, services
-from reads.models import YieldConfig
+from reads.fields import BATCH, READ, serializer_fields
+from reads.models import YieldConfig, YieldStatus
 from reads.rules import READS_READ, READS_WRITE, YIELD_ADD, YIELD_CHANGE, YIELD_READ
 from reads.services import zone_get
 
 READS_PAGE_SIZE = 5
+READS_HELP = "Up to 10,000 reads: {starttimestamp?, endtimestamp, value}"
+
+
+# The batch's fields are declared in reads.fields, shared with the portal's form. ReadIn and
+# ReadBatch document the body; ReadsIn parses it (the service checks the reads, read by read).
 
 
 class ReadIn(serializers.Serializer):
-    starttimestamp = serializers.CharField(required=False, help_text="History reads only")
-    endtimestamp = serializers.CharField()
-    value = serializers.FloatField()
+    """One read of a batch."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return serializer_fields(READ)
 
 
 class ReadsIn(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["History", "Delta", "Aggregate"])
-    unit = serializers.ChoiceField(choices=["Wh", "kWh", "MWh", "GWh"])
-    timezone = Text(required=False, allow_blank=True, help_text="IANA zone; then local times YYYY-MM-DD hh:mm:ss")
-    organizationId = serializers.IntegerField(required=False, allow_null=True, help_text="Admin and api users")
-    # Items are checked by the service, read by read (a serializer per item costs too much for 10,000).
-    reads = serializers.ListField(help_text="Up to 10,000 reads: {starttimestamp?, endtimestamp, value}")
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Items are checked by the service, read by read (a serializer per item costs too much for 10,000).
+        return {**serializer_fields(BATCH), "reads": serializers.ListField(help_text=READS_HELP)}
+
+
+class ReadBatch(serializers.Serializer):
+    """Reads of one device, all in one unit, with local times in one time zone if it is given."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {**serializer_fields(BATCH), "reads": ReadIn(many=True, help_text=READS_HELP)}
 
 
 def _moment(request, name: str) -> datetime | None:
@@ -55,7 +66,14 @@ def _moment(request, name: str) -> datetime | None:
     return parsed
 
 
-def _period_json(item: dict) -> dict:
+def _device_for_reading(request, external_id: str) -> Device:
+    """The device of ``/meter-reads/.../{ref}`` whose reads are asked for (by externalId or id)."""
+    return selectors.device_for_reading(
+        user=request.user, device_ref=external_id, organization_id=request.query_params.get("organizationId")
+    )
+
+
+def _period_json(item: selectors.Energy) -> dict:
     return {"startTime": iso(item["startTime"]), "endTime": iso(item["endTime"]), "value": item["value"]}
 
 
@@ -77,16 +95,7 @@ class ReadsView(APIView):
     @extend_schema(
         tags=["meter-reads"],
         summary="Add up to 10,000 reads of one device (all stored, or none)",
-        request=inline_serializer(
-            "ReadBatch",
-            {
-                "type": serializers.ChoiceField(choices=["History", "Delta", "Aggregate"]),
-                "unit": serializers.ChoiceField(choices=["Wh", "kWh", "MWh", "GWh"]),
-                "timezone": serializers.CharField(required=False),
-                "organizationId": serializers.IntegerField(required=False),
-                "reads": ReadIn(many=True),
-            },
-        ),
+        request=ReadBatch,
         responses={
             201: inline_serializer(
                 "ReadsStored", {"success": serializers.BooleanField(), "stored": serializers.IntegerField()}
@@ -136,9 +145,7 @@ class ReadsView(APIView):
         },
     )
     def get(self, request, external_id: str):
-        device = selectors.device_for_reading(
-            user=request.user, device_ref=external_id, organization_id=request.query_params.get("organizationId")
-        )
+        device = _device_for_reading(request, external_id)
         read_type = request.query_params.get("readType")
         if read_type == "meterReads":
             return Response(self._reads(request, device))
@@ -201,7 +208,7 @@ class TimeZonesView(APIView):
         tags=["meter-reads"],
         summary="IANA time zone names, optionally those containing timezoneSearchKeyword (any case)",
         parameters=[OpenApiParameter("timezoneSearchKeyword", str, description="Part of a name, e.g. kolkata")],
-        responses={200: build_array_type(build_basic_type(OpenApiTypes.STR))},
+        responses={200: build_array_type({"type": "string"})},
     )
     def get(self, request):
         return Response(services.zone_names(search=request.query_params.get("timezoneSearchKeyword", "")))
@@ -228,9 +235,7 @@ class LatestReadView(APIView):
         },
     )
     def get(self, request, external_id: str):
-        device = selectors.device_for_reading(
-            user=request.user, device_ref=external_id, organization_id=request.query_params.get("organizationId")
-        )
+        device = _device_for_reading(request, external_id)
         read = selectors.latest_read(device)
         if read is None:
             raise NotFound(f"Device {device.external_id} has no reads yet")
@@ -255,7 +260,7 @@ class YieldOut(serializers.Serializer):
 class YieldIn(serializers.Serializer):
     countryCode = Text(max_length=3)
     yieldValue = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=["Y", "N"], default="Y")
+    status = serializers.ChoiceField(choices=YieldStatus.values, default=YieldStatus.ACTIVE)
 
 
 class YieldListView(APIView):

@@ -1,57 +1,66 @@
 """Portal forms of meter reads and yield configuration. Field names are the API's keys; the
-rules are in reads.services."""
+add-read form's fields are declared once for both doors in reads.fields, and the rules are
+in reads.services."""
+
+from typing import Any, cast
 
 from django import forms
 
 from devices.selectors import country_list
 from drec.forms import OrganizationChoiceField
+from reads.fields import LOCAL_TIME, form_field
 from reads.models import ReadType, YieldStatus
-from reads.services import UNIT_WH
-
-LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
 
-def _organization_field(form: forms.Form, organizations) -> None:
+def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, form.fields[name])
+
+
+def _organization_field(form: forms.Form, organizations: Any) -> None:
     """The super admin and api users first pick the Developer organization; others have one."""
     if organizations is None:
         del form.fields["organizationId"]
     else:
-        form.fields["organizationId"].choices = [
+        _choice_field(form, "organizationId").choices = [
             ("", "Select organization"),
             *((str(o.id), o.name) for o in organizations),
         ]
 
 
-class ReadForm(forms.Form):
-    """ "Add Read" (ui.md §4.6): one read of one device, in the device's local time."""
-
-    organizationId = OrganizationChoiceField(label="Organization")
-    externalId = forms.CharField(
+def _external_id_field(*, required: bool) -> forms.CharField:
+    """The device, by its externalId, typed with suggestions (the page's ``device-options``)."""
+    return forms.CharField(
         label="External ID",
+        required=required,
         max_length=255,
         widget=forms.TextInput(attrs={"list": "device-options", "autocomplete": "off"}),
     )
-    timezone = forms.ChoiceField(label="Select Timezone", help_text="The times below are local times in this zone.")
-    type = forms.ChoiceField(label="Read Type", choices=ReadType.choices, initial=ReadType.DELTA)
-    unit = forms.ChoiceField(label="Unit", choices=[(unit, unit) for unit in UNIT_WH], initial="kWh")
-    value = forms.DecimalField(label="Meter Read", min_value=0, max_digits=20, decimal_places=3)
-    starttimestamp = forms.DateTimeField(
-        label="Start Datetime",
-        required=False,
-        input_formats=[LOCAL_INPUT, "%Y-%m-%dT%H:%M:%S"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT),
-        help_text="History reads only: the period's start.",
-    )
-    endtimestamp = forms.DateTimeField(
-        label="End Datetime",
-        input_formats=[LOCAL_INPUT, "%Y-%m-%dT%H:%M:%S"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT),
-    )
 
-    def __init__(self, *args, organizations=None, timezones=(), refresh_url: str = "", **kwargs):
+
+class ReadForm(forms.Form):
+    """ "Add Read" (ui.md §4.6): one read of one device, in the device's local time. What it
+    takes is checked by reads.services.reads_ingest, as the API's batches are."""
+
+    organizationId = form_field("organizationId")
+    externalId = _external_id_field(required=True)
+    timezone = form_field("timezone")
+    type = form_field("type")
+    unit = form_field("unit")
+    value = form_field("value")
+    starttimestamp = form_field("starttimestamp")
+    endtimestamp = form_field("endtimestamp")
+
+    def __init__(
+        self,
+        *args: Any,
+        organizations: Any = None,
+        timezones: tuple[str, ...] | list[str] = (),
+        refresh_url: str = "",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         _organization_field(self, organizations)
-        self.fields["timezone"].choices = [(zone, zone) for zone in timezones]
+        _choice_field(self, "timezone").choices = [(zone, zone) for zone in timezones]
         if refresh_url:
             # Choosing the organization re-draws the form (its devices); choosing the device
             # re-draws only its zones and summary, so what is typed elsewhere stays (HTMX).
@@ -65,21 +74,13 @@ class ReadForm(forms.Form):
                 {**redraw, "hx-target": "#read-device", "hx-select": "#read-device", "hx-swap": "outerHTML"}
             )
 
-    def clean(self):
-        data = super().clean()
-        if data.get("type") == ReadType.HISTORY and not data.get("starttimestamp"):
-            self.add_error("starttimestamp", "History reads need a start.")
-        start, end = data.get("starttimestamp"), data.get("endtimestamp")
-        if data.get("type") == ReadType.HISTORY and start and end and start >= end:
-            self.add_error("endtimestamp", "Please add a valid endtimestamp: it must be after the start.")
-        return data
-
-    def read(self) -> dict:
-        """The read as the API takes it: local wall times in the chosen zone."""
+    def read(self) -> dict[str, str]:
+        """The read as the API takes it: local wall times in the chosen zone (a start only for
+        History reads; the service says when one is missing or not before the end)."""
         data = self.cleaned_data
-        read = {"endtimestamp": data["endtimestamp"].strftime("%Y-%m-%d %H:%M:%S"), "value": str(data["value"])}
-        if data["type"] == ReadType.HISTORY:
-            read["starttimestamp"] = data["starttimestamp"].strftime("%Y-%m-%d %H:%M:%S")
+        read = {"endtimestamp": data["endtimestamp"].strftime(LOCAL_TIME), "value": str(data["value"])}
+        if data["type"] == ReadType.HISTORY and data.get("starttimestamp"):
+            read["starttimestamp"] = data["starttimestamp"].strftime(LOCAL_TIME)
         return read
 
 
@@ -87,21 +88,17 @@ class ReadFilterForm(forms.Form):
     """ "Meter Read List": which device, over which period."""
 
     organizationId = OrganizationChoiceField(label="Organization", required=False)
-    externalId = forms.CharField(
-        label="External ID",
-        required=False,
-        max_length=255,
-        widget=forms.TextInput(attrs={"list": "device-options", "autocomplete": "off"}),
-    )
+    externalId = _external_id_field(required=False)
     start = forms.DateField(label="Start Date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="End Date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, organizations=None, **kwargs):
+    def __init__(self, *args: Any, organizations: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _organization_field(self, organizations)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             self.add_error("end", "The end date must not be before the start date.")
         return data
@@ -115,8 +112,9 @@ class GenerationForm(forms.Form):
 
     MAX_DAYS = 366
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("start"), data.get("end")
         if start and end:
             if start > end:
@@ -130,7 +128,7 @@ class YieldForm(forms.Form):
     """ "Add Yield Value" / "Yield Update Form" (ui.md §3.29)."""
 
     countryCode = forms.ChoiceField(label="Country")
-    yieldValue = forms.IntegerField(label="Value (kWh per kWp per year)", min_value=1)
+    yieldValue = forms.IntegerField(label="Value (kWh per kWp per year)")  # above 0: the service's rule
     status = forms.ChoiceField(
         label="Status",
         choices=[(YieldStatus.ACTIVE, "Yes"), (YieldStatus.INACTIVE, "No")],
@@ -138,6 +136,9 @@ class YieldForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["countryCode"].choices = [("", "Select country"), *((c.alpha3, c.name) for c in country_list())]
+        _choice_field(self, "countryCode").choices = [
+            ("", "Select country"),
+            *((c.alpha3, c.name) for c in country_list()),
+        ]

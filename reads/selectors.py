@@ -1,6 +1,7 @@
 """Reads of meter reads: the device a caller may read or write, listings and sums."""
 
 from datetime import datetime, timedelta
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, Sum
@@ -17,7 +18,7 @@ from reads.models import MeterRead, ReadType
 from reservations.selectors import devices_reserved_by
 
 
-def device_for_writing(*, user: User, external_id: str, organization_id) -> Device:
+def device_for_writing(*, user: User, external_id: str, organization_id: object) -> Device:
     """The device a batch of reads is for: by the developer's externalId, in the caller's
     organization or (super admin, api user) the Developer organization named by organizationId."""
     organization = organization_for(
@@ -29,7 +30,7 @@ def device_for_writing(*, user: User, external_id: str, organization_id) -> Devi
     return device_by_external_id(organization=organization, external_id=external_id)
 
 
-def readable_devices(*, user: User, organization_id=None) -> QuerySet[Device]:
+def readable_devices(*, user: User, organization_id: object = None) -> QuerySet[Device]:
     """The devices whose reads ``user`` may see, in both doors: a Developer organization's own
     devices; the devices a Buyer organization reserved (for every member, whatever its role:
     before it reserves any, none); an api user both, for the organizations it manages; the
@@ -59,15 +60,17 @@ def _devices_of(organization: Organization | None) -> QuerySet[Device]:
     return devices.none()
 
 
-def readable_device(*, user: User, device_id, organization_id=None) -> Device:
+def readable_device(*, user: User, device_id: object, organization_id: object = None) -> Device:
     """One device by id whose reads ``user`` may see (:func:`readable_devices`), or 404."""
-    device = readable_devices(user=user, organization_id=organization_id).filter(pk=object_id(device_id)).first()
+    devices = readable_devices(user=user, organization_id=organization_id)
+    pk = object_id(device_id)
+    device = None if pk is None else devices.filter(pk=pk).first()
     if device is None:
         raise NotFound(f"No device found with id {device_id}")
     return device
 
 
-def device_for_reading(*, user: User, device_ref: str, organization_id) -> Device:
+def device_for_reading(*, user: User, device_ref: str, organization_id: object) -> Device:
     """The device whose reads are listed, among :func:`readable_devices`.
 
     On a Developer organization's side (its members, or the super admin and api users naming
@@ -94,7 +97,9 @@ def device_timezone(device: Device) -> str:
     return device.timezone or (device.country.timezones[0] if device.country.timezones else "UTC")
 
 
-def read_list(*, device: Device, start: datetime | None, end: datetime | None) -> tuple[QuerySet, QuerySet]:
+def read_list(
+    *, device: Device, start: datetime | None, end: datetime | None
+) -> tuple[QuerySet[MeterRead], QuerySet[MeterRead]]:
     """(History reads overlapping [start, end], ongoing reads ending in (start, end]), oldest first."""
     reads = MeterRead.objects.filter(device=device).order_by("end", "id")
     history = reads.filter(read_type=ReadType.HISTORY)
@@ -113,22 +118,37 @@ def reads_between(*, device: Device, start: datetime, end: datetime) -> QuerySet
     return MeterRead.objects.filter(device=device, end__gt=start, start__lt=end).order_by("-end", "-id")
 
 
+class Energy(TypedDict):
+    """A device's energy over a local day or month (both doors answer these keys)."""
+
+    startTime: datetime
+    endTime: datetime
+    value: int
+
+
 # A read is counted in the day (month) its energy was produced up to: one ending at midnight
 # belongs to the day before.
 _INSTANT_BEFORE_END = ExpressionWrapper(F("end") - timedelta(microseconds=1), output_field=DateTimeField())
 
 
-def daily_energy(*, device: Device, start: datetime, end: datetime, zone: ZoneInfo) -> list[dict]:
-    """Energy per local day of the device (a read counts on the day it ends), with empty days."""
-    sums = dict(
+def _energy_by(
+    device: Device, start: datetime, end: datetime, period: type[TruncDay | TruncMonth], zone: ZoneInfo
+) -> dict[datetime, int]:
+    """{local start of a day or month: Wh} of the device's reads ending in (start, end]."""
+    sums = (
         MeterRead.objects.filter(device=device, end__gt=start, end__lte=end)
-        .annotate(day=TruncDay(_INSTANT_BEFORE_END, tzinfo=zone))
-        .values("day")
+        .annotate(period=period(_INSTANT_BEFORE_END, tzinfo=zone))
+        .values("period")
         .annotate(total=Sum("value_wh"))
-        .values_list("day", "total")
+        .values_list("period", "total")
     )
-    sums = {day.date(): total for day, total in sums.items()}
-    days = []
+    return dict(sums)
+
+
+def daily_energy(*, device: Device, start: datetime, end: datetime, zone: ZoneInfo) -> list[Energy]:
+    """Energy per local day of the device (a read counts on the day it ends), with empty days."""
+    sums = {day.date(): total for day, total in _energy_by(device, start, end, TruncDay, zone).items()}
+    days: list[Energy] = []
     day = start.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     while day < end:
         following = (day + timedelta(days=1, hours=2)).replace(hour=0)  # across a DST change too
@@ -137,18 +157,14 @@ def daily_energy(*, device: Device, start: datetime, end: datetime, zone: ZoneIn
     return days
 
 
-def monthly_energy(*, device: Device, year: int, zone: ZoneInfo) -> list[dict]:
+def monthly_energy(*, device: Device, year: int, zone: ZoneInfo) -> list[Energy]:
+    """Energy per local month of ``year`` (a read counts in the month it ends), with empty months."""
     start = datetime(year, 1, 1, tzinfo=zone)
     end = datetime(year + 1, 1, 1, tzinfo=zone)
-    sums = dict(
-        MeterRead.objects.filter(device=device, end__gt=start, end__lte=end)
-        .annotate(month=TruncMonth(_INSTANT_BEFORE_END, tzinfo=zone))
-        .values("month")
-        .annotate(total=Sum("value_wh"))
-        .values_list("month", "total")
-    )
-    sums = {(month.year, month.month): total for month, total in sums.items()}
-    months = []
+    sums = {
+        (month.year, month.month): total for month, total in _energy_by(device, start, end, TruncMonth, zone).items()
+    }
+    months: list[Energy] = []
     for number in range(1, 13):
         first = datetime(year, number, 1, tzinfo=zone)
         following = datetime(year + (number == 12), number % 12 + 1, 1, tzinfo=zone)

@@ -8,16 +8,19 @@ reads a single contiguous chain and History reads from overlapping (reads.models
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.models import User
 from devices.models import Country, Device, MeterReadType
 from drec.errors import Conflict, InvalidInput
 from reads.models import MeterRead, ReadType, YieldConfig, YieldStatus
@@ -42,11 +45,21 @@ class Row:
     is_baseline: bool = False
 
 
+class Problem(TypedDict):
+    index: int
+    field: str
+    message: str
+
+
+# What a read may be capped at (Wh) over a number of hours (:func:`max_energy_wh`).
+Cap = Callable[[float], float]
+
+
 class Problems:
     """The reasons a batch is refused, read by read."""
 
-    def __init__(self):
-        self.items: list[dict] = []
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
 
     def add(self, index: int, field: str, message: str) -> None:
         self.items.append({"index": index, "field": field, "message": message})
@@ -75,17 +88,15 @@ def zone_names(*, search: str = "") -> list[str]:
     return sorted(name for key, name in _zone_names().items() if needle in key)
 
 
-def zone_get(name: str | None) -> ZoneInfo | None:
+def zone_get(name: str) -> ZoneInfo:
     """The IANA zone ``name`` (any case, as the original matched it)."""
-    if not name:
-        return None
     key = _zone_names().get(name.strip().lower())
     if key is None:
         raise InvalidInput(f"Invalid time zone: {name}", errors={"timezone": ["Not an IANA time zone name."]})
     return ZoneInfo(key)
 
 
-def parse_time(value, zone: ZoneInfo | None) -> datetime:
+def parse_time(value: object, zone: ZoneInfo | None) -> datetime:
     """ISO 8601 with ``Z`` or an offset, or (with a time zone) a local wall time
     ``YYYY-MM-DD hh:mm:ss[.SSS]`` in that zone."""
     if not isinstance(value, str):
@@ -106,7 +117,7 @@ def parse_time(value, zone: ZoneInfo | None) -> datetime:
     return parsed
 
 
-def to_wh(value, multiplier: int) -> int:
+def to_wh(value: object, multiplier: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError("must be a number")
     try:
@@ -138,7 +149,8 @@ def max_energy_wh(device: Device, hours: float, yield_value: int, now: datetime)
     if age_years <= 0:
         age_years = 1
     capacity_kw = float(device.capacity)
-    return capacity_kw * 1000 * hours * (yield_value / 8760) * (1 - DEGRADATION) ** (age_years - 1) * MARGIN
+    degraded: float = (1 - DEGRADATION) ** (age_years - 1)
+    return capacity_kw * 1000 * hours * (yield_value / 8760) * degraded * MARGIN
 
 
 def years_before(moment: datetime, years: int) -> datetime:
@@ -152,7 +164,9 @@ def _hours(start: datetime, end: datetime) -> float:
     return (end - start).total_seconds() / 3600
 
 
-def _history_rows(device, reads, multiplier, zone, problems, cap) -> list[Row]:
+def _history_rows(
+    device: Device, reads: list[Any], multiplier: int, zone: ZoneInfo | None, problems: Problems, cap: Cap
+) -> list[Row]:
     onboarding, commissioning = device.created_at, device.commissioning_date
     earliest = years_before(onboarding, HISTORY_YEARS)
     rows: list[tuple[int, Row]] = []
@@ -222,7 +236,16 @@ def _history_rows(device, reads, multiplier, zone, problems, cap) -> list[Row]:
     return [row for _, row in rows]
 
 
-def _ongoing_rows(device, read_type, reads, multiplier, zone, problems, cap, now) -> list[Row]:
+def _ongoing_rows(
+    device: Device,
+    read_type: str,
+    reads: list[Any],
+    multiplier: int,
+    zone: ZoneInfo | None,
+    problems: Problems,
+    cap: Cap,
+    now: datetime,
+) -> list[Row]:
     onboarding, commissioning = device.created_at, device.commissioning_date
     last = (
         MeterRead.objects.filter(device=device)
@@ -231,8 +254,8 @@ def _ongoing_rows(device, read_type, reads, multiplier, zone, problems, cap, now
         .values("end", "meter_wh")
         .first()
     )
-    previous_end = last["end"] if last else None
-    previous_counter = last["meter_wh"] if last else None
+    previous_end: datetime | None = last["end"] if last else None
+    previous_counter: int | None = last["meter_wh"] if last else None
     rows: list[Row] = []
     for index, read in enumerate(reads):
         _start, end, value = _fields(read, index, multiplier, zone, problems, need_start=False)
@@ -273,9 +296,10 @@ def _ongoing_rows(device, read_type, reads, multiplier, zone, problems, cap, now
         if len(problems.items) > before:
             continue
         baseline = previous_end is None
-        start = onboarding if baseline else previous_end
+        start = onboarding if previous_end is None else previous_end
         if read_type == ReadType.AGGREGATE:
-            energy = 0 if baseline else value - previous_counter
+            # No counter before (the device's earlier reads not Aggregate): none to count from.
+            energy = 0 if baseline or previous_counter is None else value - previous_counter
             row = Row(start=start, end=end, value_wh=energy, meter_wh=value, is_baseline=baseline)
             previous_counter = value
         else:
@@ -290,7 +314,9 @@ def _ongoing_rows(device, read_type, reads, multiplier, zone, problems, cap, now
     return rows
 
 
-def _fields(read, index, multiplier, zone, problems, *, need_start: bool):
+def _fields(
+    read: object, index: int, multiplier: int, zone: ZoneInfo | None, problems: Problems, *, need_start: bool
+) -> tuple[datetime | None, datetime | None, int | None]:
     if not isinstance(read, dict):
         problems.add(index, "read", "Each read must be an object with endtimestamp and value")
         return None, None, None
@@ -332,13 +358,13 @@ def _insert(device: Device, read_type: str, rows: list[Row]) -> None:
 
 
 @transaction.atomic
-def reads_ingest(*, device: Device, read_type: str, unit: str, timezone_name: str | None, reads: list) -> int:
+def reads_ingest(*, device: Device, read_type: str, unit: str, timezone_name: str | None, reads: list[Any]) -> int:
     """Check and store a batch of reads of one device (all or nothing). Returns how many."""
     if read_type not in ReadType.values:
         raise InvalidInput("type must be History, Delta or Aggregate.", errors={"type": ["Unknown read type."]})
     if unit not in UNIT_WH:
         raise InvalidInput("unit must be Wh, kWh, MWh or GWh.", errors={"unit": ["Unknown unit."]})
-    zone = zone_get(timezone_name)
+    zone = zone_get(timezone_name) if timezone_name else None
     if not isinstance(reads, list) or not reads:
         raise InvalidInput("reads must list at least one read.", errors={"reads": ["At least one read."]})
     if len(reads) > settings.DREC_MAX_READS_PER_REQUEST:
@@ -372,7 +398,7 @@ def reads_ingest(*, device: Device, read_type: str, unit: str, timezone_name: st
     if read_type != ReadType.HISTORY and not device.meter_read_type:
         device.meter_read_type = MeterReadType(read_type)
         changed.append("meter_read_type")
-    if timezone_name and not device.timezone:
+    if zone is not None and not device.timezone:
         device.timezone = zone.key
         changed.append("timezone")
     if changed:
@@ -380,7 +406,9 @@ def reads_ingest(*, device: Device, read_type: str, unit: str, timezone_name: st
     return len(rows)
 
 
-def yield_config_save(*, acting_user, country_code: str, yield_value: int, status: str, config=None) -> YieldConfig:
+def yield_config_save(
+    *, acting_user: User, country_code: str, yield_value: int, status: str, config: YieldConfig | None = None
+) -> YieldConfig:
     """Create or change a country's yield (one per country)."""
     country = Country.objects.filter(alpha3=country_code.strip().upper()).first()
     if country is None:

@@ -176,16 +176,13 @@ def device_generation(request, device_id: int):
     zone = services.zone_get(selectors.device_timezone(device))
     today = timezone.localdate(timezone=zone)
     form = forms.GenerationForm(request.GET or {"start": today - timedelta(days=29), "end": today})
-    days = []
+    days: list[selectors.Energy] = []
     if form.is_valid():
         start, end, zone = _local_bounds(device, form.cleaned_data["start"], form.cleaned_data["end"])
         days = selectors.daily_energy(device=device, start=start, end=end, zone=zone)
-    chart = {
-        "labels": [day["startTime"].date().isoformat() for day in days],
-        "values": [day["value"] / 1000 for day in days],
-    }
-    context = {"device": device, "form": form, "days": days, "chart": chart, "zone": zone.key}
-    context["total_kwh"] = sum(chart["values"])
+    kwh = [day["value"] / 1000 for day in days]
+    chart = {"labels": [day["startTime"].date().isoformat() for day in days], "values": kwh}
+    context = {"device": device, "form": form, "days": days, "chart": chart, "zone": zone.key, "total_kwh": sum(kwh)}
     return render(request, "reads/_generation.html", context)
 
 

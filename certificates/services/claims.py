@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+from accounts.models import User
 from certificates import ledger
 from certificates.models import Certificate, Claim, EntryKind
 from devices.models import Country
@@ -24,7 +25,7 @@ class ClaimRequest:
 
 
 @transaction.atomic
-def claim_create(*, acting_user, certificate: Certificate, request: ClaimRequest) -> Claim:
+def claim_create(*, acting_user: User, certificate: Certificate, request: ClaimRequest) -> Claim:
     """Retire ``amount_wh`` of the certificate for a beneficiary (never more than what is
     unclaimed), recorded on the ledger."""
     certificate = Certificate.objects.select_for_update().select_related("reservation").get(pk=certificate.pk)

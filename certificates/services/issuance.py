@@ -7,16 +7,16 @@ another run is issuing is left to it). Before writing, a transaction checks that
 plans to certify are still uncertified (the chain tails it planned from); if not, the run
 plans again. A run killed half-way leaves whole certificates only; the next one goes on.
 
-Windows follow the reservation's frequency from its start: hourly, daily and weekly windows
-are fixed lengths; monthly windows are calendar months (UTC). A read belongs to the window in
-which it ends, and to the reservation if it lies within the membership's coverage (reads
-straddling the reservation's start are nobody's). A window is certified once it is closed;
-if its reads come to less than one certificate unit, they wait for the next window's.
+Windows follow the reservation's frequency from its start (certificates.windows: the one place
+that says where they start and end). A read belongs to the window in which it ends, and to the
+reservation if it lies within the membership's coverage (reads straddling the reservation's
+start are nobody's). A window is certified once it is closed; if its reads come to less than
+one certificate unit, they wait for the next window's.
 """
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -25,65 +25,9 @@ from django.utils import timezone
 
 from certificates import ledger
 from certificates.models import Carry, Certificate, Contribution, EntryKind, Source
-from reservations.models import Frequency, Reservation, ReservationDevice
+from certificates.windows import Windows
+from reservations.models import Reservation, ReservationDevice
 from reservations.services import reservation_close
-
-FIXED_WINDOWS = {
-    Frequency.HOURLY: timedelta(hours=1),
-    Frequency.DAILY: timedelta(days=1),
-    Frequency.WEEKLY: timedelta(days=7),
-}
-
-
-# --- Windows -----------------------------------------------------------------------------
-
-
-def _month_number(moment: datetime) -> int:
-    return moment.year * 12 + moment.month - 1
-
-
-def _month_start(number: int, tzinfo) -> datetime:
-    return datetime(number // 12, number % 12 + 1, 1, tzinfo=tzinfo)
-
-
-def window_index(reservation: Reservation, end: datetime) -> int:
-    """The window of a read ending at ``end`` (a read ending on a boundary closes the window
-    before it)."""
-    before = end - timedelta(microseconds=1)
-    if reservation.frequency in FIXED_WINDOWS:
-        return int((before - reservation.start) / FIXED_WINDOWS[reservation.frequency])
-    return _month_number(before.astimezone(UTC)) - _month_number(reservation.start.astimezone(UTC))
-
-
-def window_bounds(reservation: Reservation, index: int) -> tuple[datetime, datetime]:
-    """[start, end) of window ``index``, clipped to the reservation's period."""
-    if reservation.frequency in FIXED_WINDOWS:
-        length = FIXED_WINDOWS[reservation.frequency]
-        start, end = reservation.start + index * length, reservation.start + (index + 1) * length
-    else:
-        first = _month_number(reservation.start.astimezone(UTC))
-        start = _month_start(first + index, UTC)
-        end = _month_start(first + index + 1, UTC)
-    return max(start, reservation.start), min(end, reservation.end)
-
-
-def reservation_period_end(reservation: Reservation) -> datetime:
-    """Where the reservation's reads stop: its end, or when it was ended earlier."""
-    return min(reservation.end, reservation.ended_at) if reservation.ended_at else reservation.end
-
-
-def closed_until(reservation: Reservation, now: datetime) -> datetime | None:
-    """The end of the last closed window (None: none closed yet)."""
-    period_end = reservation_period_end(reservation)
-    if now >= period_end:
-        return period_end
-    if now <= reservation.start:
-        return None
-    current = window_index(reservation, now + timedelta(microseconds=1))  # the window now is in
-    if current == 0:
-        return None
-    return window_bounds(reservation, current - 1)[1]
-
 
 # --- Planning ----------------------------------------------------------------------------
 
@@ -94,15 +38,15 @@ class Share:
 
     membership_id: int
     device_id: int
-    energy_wh: int = 0
-    start: datetime | None = None
-    end: datetime | None = None
-    reads: int = 0
+    energy_wh: int
+    start: datetime
+    end: datetime
+    reads: int
 
     def add(self, energy_wh: int, start: datetime, end: datetime, reads: int) -> None:
         self.energy_wh += energy_wh
-        self.start = start if self.start is None else min(self.start, start)
-        self.end = end if self.end is None else max(self.end, end)
+        self.start = min(self.start, start)
+        self.end = max(self.end, end)
         self.reads += reads
 
 
@@ -120,15 +64,43 @@ class Plan:
     def energy_wh(self) -> int:
         return sum(share.energy_wh for share in self.shares.values())
 
+    @property
+    def generation_end(self) -> datetime:
+        return max(share.end for share in self.shares.values())
 
-def _tails(reservation_id: int, membership_ids=None) -> dict[int, datetime]:
+    def add(
+        self, membership_id: int, device_id: int, energy_wh: int, start: datetime, end: datetime, reads: int
+    ) -> None:
+        """A membership's reads (its share grows, or starts with them)."""
+        share = self.shares.get(membership_id)
+        if share is None:
+            self.shares[membership_id] = Share(membership_id, device_id, energy_wh, start, end, reads)
+        else:
+            share.add(energy_wh, start, end, reads)
+
+
+def _tails(reservation_id: int) -> dict[int, datetime]:
     """Where each membership's certified ongoing reads end (its chain's last contribution)."""
     contributions = Contribution.objects.filter(membership__reservation_id=reservation_id, history_read__isnull=True)
-    if membership_ids is not None:
-        contributions = contributions.filter(membership_id__in=membership_ids)
-    return dict(contributions.values("membership_id").annotate(tail=Max("end")).values_list("membership_id", "tail"))
+    tails = contributions.values("membership_id").annotate(tail=Max("end")).values_list("membership_id", "tail")
+    return dict(tails)
 
 
+# The earliest end of an ongoing read after a membership's tail (or its coverage's start): the
+# first window to plan from, found by index (the uncertified reads are grouped by window next).
+FIRST_PENDING_SQL = """
+SELECT min(f.first_end)
+FROM reservations_reservationdevice m
+CROSS JOIN LATERAL (
+    SELECT min(r.ongoing_end) AS first_end
+    FROM reads_meterread r
+    WHERE r.device_id = m.device_id AND r.ongoing_end > GREATEST(
+        m.covers_from,
+        (SELECT max(c.ongoing_end) FROM certificates_contribution c WHERE c.membership_id = m.id)
+    )
+) f
+WHERE m.reservation_id = %(reservation)s
+"""
 PLAN_SQL = """
 WITH tails AS (
     SELECT c.membership_id, max(c.ongoing_end) AS tail
@@ -137,7 +109,8 @@ WITH tails AS (
     WHERE m.reservation_id = %(reservation)s
     GROUP BY c.membership_id
 )
-SELECT m.id, m.device_id, d.country_code, {window} AS window_index,
+SELECT m.id, m.device_id, d.country_code,
+       %(first)s + width_bucket(r."end", %(ends)s::timestamptz[]) - 1 AS window_index,
        sum(r.value_wh), min(r.start), max(r."end"), count(*)
 FROM reservations_reservationdevice m
 JOIN devices_device d ON d.id = m.device_id
@@ -150,26 +123,24 @@ WHERE m.reservation_id = %(reservation)s
   AND r."end" > COALESCE(t.tail, '-infinity'::timestamptz)
 GROUP BY 1, 2, 3, 4
 """
-WINDOW_SQL = {
-    "fixed": "floor(extract(epoch FROM (r.\"end\" - interval '1 microsecond' - %(start)s)) / %(seconds)s)::int",
-    "monthly": (
-        "(extract(year FROM (r.\"end\" - interval '1 microsecond') AT TIME ZONE 'UTC') * 12 "
-        "+ extract(month FROM (r.\"end\" - interval '1 microsecond') AT TIME ZONE 'UTC') - 1 - %(start_month)s)::int"
-    ),
-}
+
+# (membership, device, country, window, Wh, first start, last end, reads)
+PendingRow = tuple[int, int, str, int, int, datetime, datetime, int]
 
 
-def _pending_ongoing(reservation: Reservation, until: datetime) -> list[tuple]:
-    """(membership, device, country, window, Wh, first start, last end, reads) of the
-    uncertified ongoing reads ending by ``until``."""
-    kind = "fixed" if reservation.frequency in FIXED_WINDOWS else "monthly"
-    sql = PLAN_SQL.format(window=WINDOW_SQL[kind])
-    seconds = FIXED_WINDOWS[reservation.frequency].total_seconds() if kind == "fixed" else None
+def _pending_ongoing(reservation: Reservation, windows: Windows, until: datetime) -> list[PendingRow]:
+    """The uncertified ongoing reads ending by ``until``, per membership and window."""
     with connection.cursor() as cursor:
-        start_month = _month_number(reservation.start.astimezone(UTC))
-        parameters = {"reservation": reservation.pk, "until": until, "start": reservation.start}
-        cursor.execute(sql, {**parameters, "seconds": seconds, "start_month": start_month})
-        return cursor.fetchall()
+        cursor.execute(FIRST_PENDING_SQL, {"reservation": reservation.pk})
+        earliest: datetime | None = cursor.fetchone()[0]
+        if earliest is None or earliest > until:
+            return []
+        first, ends = windows.first_ends(earliest, until)
+        cursor.execute(PLAN_SQL, {"reservation": reservation.pk, "until": until, "first": first, "ends": ends})
+        return [
+            (membership, device, country, index, int(energy), start, end, reads)
+            for membership, device, country, index, energy, start, end, reads in cursor.fetchall()
+        ]
 
 
 def _plans(reservation: Reservation, now: datetime) -> list[Plan]:
@@ -178,27 +149,26 @@ def _plans(reservation: Reservation, now: datetime) -> list[Plan]:
     plans: list[Plan] = []
     if not reservation.is_active and now >= reservation.expiry:
         return plans  # ended, and late reads are no longer certified
-    until = closed_until(reservation, now)
+    windows = Windows.of(reservation)
+    until = windows.closed_until(now)
     if until is not None:
-        windows: dict[str, dict[int, list[tuple]]] = {}
-        for membership, device, country, index, energy, start, end, reads in _pending_ongoing(reservation, until):
-            windows.setdefault(country, {}).setdefault(index, []).append(
-                (membership, device, int(energy), start, end, reads)
-            )
+        by_country: dict[str, dict[int, list[PendingRow]]] = {}
+        for row in _pending_ongoing(reservation, windows, until):
+            by_country.setdefault(row[2], {}).setdefault(row[3], []).append(row)
         carries = dict(reservation.carries.values_list("country_id", "carry_wh"))
-        for country, by_window in windows.items():
+        for country, by_window in by_country.items():
             plan = None
             for index in sorted(by_window):
                 plan = plan or Plan(country=country, first_window=index, last_window=index)
                 plan.last_window = index
-                for membership, device, energy, start, end, reads in by_window[index]:
-                    plan.shares.setdefault(membership, Share(membership, device)).add(energy, start, end, reads)
+                for membership, device, _country, _index, energy, start, end, reads in by_window[index]:
+                    plan.add(membership, device, energy, start, end, reads)
                 if plan.energy_wh + carries.get(country, 0) >= unit:
                     plans.append(plan)
                     carries[country] = (plan.energy_wh + carries.get(country, 0)) % unit
                     plan = None
     plans.extend(_history_plans(reservation))
-    return sorted(plans, key=lambda plan: max(share.end for share in plan.shares.values()))
+    return sorted(plans, key=lambda plan: plan.generation_end)
 
 
 HISTORY_SQL = """
@@ -221,8 +191,7 @@ def _history_plans(reservation: Reservation) -> list[Plan]:
         rows = cursor.fetchall()
     plans = []
     for read_id, membership_id, device_id, country, start, end, value in rows:
-        share = Share(membership_id, device_id)
-        share.add(value, start, end, 1)
+        share = Share(membership_id, device_id, value, start, end, 1)
         plans.append(Plan(country, -1, -1, shares={membership_id: share}, history_read=read_id))
     return plans
 
@@ -245,7 +214,9 @@ CHAIN_CONSTRAINTS = {
 
 
 @transaction.atomic
-def _certificate_issue(reservation_id: int, plan: Plan, tails: dict[int, datetime], uids: dict[int, str]):
+def _certificate_issue(
+    reservation_id: int, plan: Plan, tails: dict[int, datetime], uids: dict[int, uuid.UUID]
+) -> Certificate | None:
     """Issue one planned certificate in one transaction, under the reservation's lock. None
     when another run holds the reservation, or nothing more can be issued now. Raises Replan
     when the plan's reads were certified meanwhile (the database refuses the chain link)."""
@@ -263,10 +234,12 @@ def _certificate_issue(reservation_id: int, plan: Plan, tails: dict[int, datetim
         volume = min(volume, max(0, reservation.target_wh - reservation.requested_wh) // unit * unit)
     capped = volume < total // unit * unit
     shares = sorted(plan.shares.values(), key=lambda share: share.device_id)
-    window_start = window_end = None
+    window_start: datetime | None = None
+    window_end: datetime | None = None
     if plan.history_read is None:
-        window_start = window_bounds(reservation, plan.first_window)[0]
-        window_end = window_bounds(reservation, plan.last_window)[1]
+        windows = Windows.of(reservation)
+        window_start = windows.bounds(plan.first_window)[0]
+        window_end = windows.bounds(plan.last_window)[1]
     if volume == 0:
         # The target is reached: nothing more is certified for this reservation (ended once).
         if reservation.is_active:
@@ -317,7 +290,9 @@ SELECT %s, * FROM unnest(
 """
 
 
-def _contributions_insert(certificate: Certificate, plan: Plan, shares: list[Share], tails) -> None:
+def _contributions_insert(
+    certificate: Certificate, plan: Plan, shares: list[Share], tails: dict[int, datetime]
+) -> None:
     """Each device's share (one statement: certificates of a thousand devices are common)."""
     previous = [None if plan.history_read else tails.get(share.membership_id) for share in shares]
     with connection.cursor() as cursor:
@@ -349,7 +324,8 @@ def _issuing_lock(reservation_id: int, *, take: bool) -> bool:
     function = "pg_try_advisory_lock" if take else "pg_advisory_unlock"
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {function}(%s)", [ISSUING_LOCKS + reservation_id])
-        return cursor.fetchone()[0]
+        taken: bool = cursor.fetchone()[0]
+        return taken
 
 
 def reservation_issue(*, reservation_id: int, now: datetime | None = None) -> list[Certificate]:

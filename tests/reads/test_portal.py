@@ -78,8 +78,17 @@ def test_the_form_shows_each_refusal_next_to_its_field_and_stores_nothing(develo
     html = browser.post("/reads/add", read_form("Roof-1", future)).content.decode()
     assert "is in the future" in field_error(html, "endtimestamp")
 
+    # The rules are the service's, as the API states them (the form restates none of them).
     html = browser.post("/reads/add", read_form("Roof-1", timezone.now(), type="History")).content.decode()
-    assert "History reads need a start" in field_error(html, "starttimestamp")
+    assert "starttimestamp is required for History reads" in field_error(html, "starttimestamp")
+
+    end = timezone.now() - timedelta(days=20)
+    history = read_form("Roof-1", end, type="History", starttimestamp=local(end + timedelta(hours=1)))
+    html = browser.post("/reads/add", history).content.decode()
+    assert "starttimestamp should be prior to endtimestamp" in field_error(html, "starttimestamp")
+
+    html = browser.post("/reads/add", read_form("Roof-1", timezone.now(), value="-2")).content.decode()
+    assert "meter read value should be greater than 0" in field_error(html, "value")
 
     html = browser.post("/reads/add", read_form("Nope-9", timezone.now())).content.decode()
     assert "No device Nope-9 here" in field_error(html, "externalId")
@@ -233,6 +242,8 @@ def test_the_super_admin_configures_country_yields(admin_user, developer_admin):
 
     html = browser.post("/admin/yield/add", {"countryCode": "IND", "yieldValue": "900", "status": "Y"}).content
     assert "already configured for India" in html.decode()
+    html = browser.post("/admin/yield/add", {"countryCode": "KEN", "yieldValue": "0", "status": "Y"}).content
+    assert "Must be greater than 0." in field_error(html.decode(), "yieldValue")  # the API's rule and words
 
     browser.post(f"/admin/yield/edit/{config.pk}", {"countryCode": "KEN", "yieldValue": "1700", "status": "N"})
     config.refresh_from_db()
