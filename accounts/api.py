@@ -22,7 +22,9 @@ from organizations.api import OrganizationOut
 # --- Output -----------------------------------------------------------------------------
 
 
-class UserOut(serializers.Serializer):
+class _AccountOut(serializers.Serializer):
+    """The fields of an account that every answer about one has."""
+
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
     id = serializers.IntegerField()
@@ -32,18 +34,21 @@ class UserOut(serializers.Serializer):
     status = serializers.CharField()
     role = serializers.CharField()
     api_user_id = serializers.SerializerMethodField()
-    organization = serializers.SerializerMethodField()
 
     def get_api_user_id(self, user) -> str | None:
         value = selectors.user_api_user_id(user)
         return str(value) if value else None
+
+
+class UserOut(_AccountOut):
+    organization = serializers.SerializerMethodField()
 
     @extend_schema_field(inline_serializer("OrganizationRef", {"id": serializers.IntegerField()}))
     def get_organization(self, user) -> dict | None:
         return {"id": user.organization_id} if user.organization_id else None
 
 
-class MeOut(UserOut):
+class MeOut(_AccountOut):
     organization = OrganizationOut(allow_null=True)
     emailConfirmed = serializers.SerializerMethodField()
     permission_status = serializers.SerializerMethodField()
@@ -99,18 +104,31 @@ class RegisterView(APIView):
     )
     def post(self, request):
         data = parse(RegisterIn, request.data)
-        user = services.user_register(
-            first_name=data["firstName"],
-            last_name=data["lastName"],
-            email=data["email"],
-            password=data["password"],
-            confirm_password=data["confirmPassword"],
-            organization_type=data["organizationType"],
-            org_name=data["orgName"],
-            org_address=data["orgAddress"],
-            api_user_id=data.get("api_user_id"),
-            acting_user=request.user,
-        )
+        api_user_id = data.get("api_user_id")
+        if api_user_id:
+            user = services.managed_organization_register(
+                acting_user=request.user,
+                api_user_id=api_user_id,
+                first_name=data["firstName"],
+                last_name=data["lastName"],
+                email=data["email"],
+                organization_type=data["organizationType"],
+                org_name=data["orgName"],
+                org_address=data["orgAddress"],
+                password=data["password"],
+                confirm_password=data["confirmPassword"],
+            )
+        else:
+            user = services.organization_sign_up(
+                first_name=data["firstName"],
+                last_name=data["lastName"],
+                email=data["email"],
+                password=data["password"],
+                confirm_password=data["confirmPassword"],
+                organization_type=data["organizationType"],
+                org_name=data["orgName"],
+                org_address=data["orgAddress"],
+            )
         return Response(UserOut(user).data, status=201)
 
 
@@ -135,7 +153,7 @@ class LoginView(APIView):
     def post(self, request):
         data = parse(LoginIn, request.data)
         token = services.auth_login(
-            request=request, email=data.get("username") or data["email"], password=data["password"]
+            request=request._request, email=data.get("username") or data["email"], password=data["password"]
         )
         return Response({"accessToken": token})
 

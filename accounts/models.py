@@ -6,6 +6,7 @@ database, so every login path (allauth, the API, Django admin) sees the same ans
 """
 
 import uuid
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -47,10 +48,10 @@ class UserRole(models.Model):
         return self.name
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(self, email: str, password: str | None = None, **fields) -> "User":
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> "User":
         if not email:
             raise ValueError("An e-mail address is required.")
         fields.setdefault("status", UserStatus.ACTIVE)
@@ -59,7 +60,7 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> "User":
         fields.update(role=Role.ADMIN, is_staff=True, is_superuser=True)
         return self.create_user(email, password, **fields)
 
@@ -79,7 +80,10 @@ class User(AbstractBaseUser, PermissionsMixin, TimestampedModel):
     )
     # Computed by the database from ``status``; Django, allauth and the API all read it.
     is_active = models.GeneratedField(
-        expression=models.Q(status=UserStatus.ACTIVE), output_field=models.BooleanField(), db_persist=True
+        # A Q is a valid expression here (Django resolves it); the stubs accept only Expression.
+        expression=models.Q(status=UserStatus.ACTIVE),  # type: ignore[arg-type]
+        output_field=models.BooleanField(),
+        db_persist=True,
     )
     # Django admin access: only the super admin role.
     is_staff = models.BooleanField(default=False)
@@ -91,7 +95,7 @@ class User(AbstractBaseUser, PermissionsMixin, TimestampedModel):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         ordering = ["id"]

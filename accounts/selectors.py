@@ -3,6 +3,7 @@
 import json
 import uuid
 from functools import cache
+from typing import Any, cast
 
 import jwt
 from allauth.account.models import EmailAddress
@@ -48,7 +49,7 @@ _TOKEN_MODELS = (("t", AccessToken), ("u", User), ("o", Organization), ("oa", Ap
 
 
 @cache
-def _token_sql() -> tuple[str, list, list]:
+def _token_sql() -> tuple[str, list[str], list[rawsql.Columns[Any]]]:
     """The token, its user, the user's organization with the api user managing it, the user's
     own api user record and the user's ACL grants, in one statement: the query
     behind every API call, written once rather than compiled by the ORM each time."""
@@ -86,27 +87,26 @@ def _token_with_user(jti: uuid.UUID, user_id: int) -> AccessToken | None:
         rawsql.relate(own, "user", user)
     rawsql.relate(token, "user", user)
     user.acl_masks = json.loads(row[start])
-    return token
+    return cast(AccessToken, token)
 
 
-def user_api_user_id(user: User):
+def user_api_user_id(user: User) -> uuid.UUID | None:
     """The tenant id the original exposed as ``api_user_id``: the api user whose organization
     this is (its own or one it manages); None for directly registered organizations."""
     organization = user.organization
-    if organization is not None and organization.api_user_id is not None:
-        return organization.api_user.api_user_id
-    return None
+    api_user = organization.api_user if organization is not None else None
+    return api_user.api_user_id if api_user is not None else None
 
 
 def email_confirmed(user: User) -> bool:
-    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+    return bool(EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists())
 
 
 def user_get(*, user_id: int) -> User | None:
     return User.objects.select_related("organization__api_user", "api_user").filter(pk=user_id).first()
 
 
-def api_user_get(*, api_user_id) -> ApiUser | None:
+def api_user_get(*, api_user_id: uuid.UUID | str) -> ApiUser | None:
     return ApiUser.objects.select_related("user__organization").filter(api_user_id=api_user_id).first()
 
 

@@ -16,9 +16,11 @@ from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts import crypto
@@ -54,8 +56,13 @@ CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 @transaction.atomic
 def admin_ensure(
-    *, email: str, password: str | None, generated: bool = False, user_model=None, organization_model=None
-):
+    *,
+    email: str,
+    password: str | None,
+    generated: bool = False,
+    user_model: type[User] | None = None,
+    organization_model: type[Organization] | None = None,
+) -> tuple[User | None, bool]:
     """Create the super admin and its organization unless an account with ``email`` exists.
 
     Never changes an existing account (an operator's password is not reset by a redeploy).
@@ -76,7 +83,10 @@ def admin_ensure(
     organization = organization_model.objects.filter(name__iexact=SUPER_ORG_NAME).first()
     if organization is None:
         organization = organization_model.objects.create(
-            name=SUPER_ORG_NAME, organization_type="Admin", org_email=email, status="Active"
+            name=SUPER_ORG_NAME,
+            organization_type=OrganizationType.ADMIN,
+            org_email=email,
+            status=OrganizationStatus.ACTIVE,
         )
     user = user_model.objects.create(
         email=email,
@@ -111,9 +121,15 @@ def _password_check(password: str, confirm: str | None, *, user: User, field: st
 
 
 # --- Registration -----------------------------------------------------------------------
+#
+# Three ways an organization and its first user come to be, one service each:
+# organization_sign_up (anyone, on the sign-up page or POST /api/user/register),
+# managed_organization_register (an api user, for an organization it then manages) and
+# admin_organization_register (the super admin's "Add Organizations"). Members join an existing
+# organization by invitation instead (organizations.services.invitation_respond).
 
 
-def _organization_type(value: str) -> str:
+def _organization_type(value: str) -> OrganizationType:
     for choice in (OrganizationType.DEVELOPER, OrganizationType.BUYER, OrganizationType.API_USER):
         if value.strip().lower() == choice.lower():
             return choice
@@ -123,57 +139,35 @@ def _organization_type(value: str) -> str:
     )
 
 
-def _managing_api_user(*, acting_user, api_user_id) -> ApiUser:
+def _managing_api_user(*, acting_user: User | AnonymousUser | None, api_user_id: uuid.UUID | str) -> ApiUser:
     """The api user registering an organization under itself; it must be the caller."""
-    if acting_user is None or not acting_user.is_authenticated:
+    if not isinstance(acting_user, User):
         raise Unauthorized("Sign in as the api user to register organizations under its api_user_id.")
     if not MANAGED_ORGANIZATION_REGISTER.allows(acting_user):
         raise Forbidden(FORBIDDEN)
-    api_user = acting_user.api_user
+    api_user: ApiUser = acting_user.api_user
     if str(api_user.api_user_id) != str(api_user_id):
         raise Forbidden("api_user_id must be your own: organizations can only be registered under yourself.")
     return api_user
 
 
-@transaction.atomic
-def user_register(
+def _organization_with_first_user(
     *,
     first_name: str,
     last_name: str,
     email: str,
     password: str | None,
     confirm_password: str | None,
-    organization_type: str,
+    organization_type: OrganizationType,
     org_name: str,
-    org_address: str = "",
-    api_user_id=None,
-    acting_user=None,
-    by_admin: bool = False,
+    org_address: str,
+    managing: ApiUser | None,
 ) -> User:
-    """Register an organization and its first user (SPEC §2).
-
-    Developer → OrganizationAdmin, Buyer → Buyer, ApiUser → ApiUser plus its api-user record
-    (permission request state ``Request``). With ``api_user_id`` the caller must be that api
-    user holding USER_MANAGEMENT_CRUDL Write; the Developer/Buyer organization is then managed
-    by it and its user cannot sign in (its password may be omitted). ``by_admin``: the super
-    admin creates it; without a password the user gets an e-mail link to choose one.
-    Self-registered users get the e-mail confirmation.
-    """
-    organization_type = _organization_type(organization_type)
-    managing = None
-    if api_user_id:
-        if organization_type == OrganizationType.API_USER:
-            raise InvalidInput(
-                "An api user registers Developer or Buyer organizations under itself, not api users.",
-                errors={"organizationType": ["Must be Developer or Buyer when api_user_id is given."]},
-            )
-        managing = _managing_api_user(acting_user=acting_user, api_user_id=api_user_id)
-    if by_admin and organization_type == OrganizationType.API_USER:
-        raise InvalidInput(
-            "Api users register themselves (they receive their private key).",
-            errors={"organizationType": ["Must be Developer or Buyer."]},
-        )
-
+    """The steps every registration shares: the password policy (when a password is given),
+    unique e-mail and organization name, the organization with its first user (Developer →
+    OrganizationAdmin, Buyer → Buyer, ApiUser → ApiUser plus its api-user record, permission
+    request state ``Request``), their access and the still unconfirmed address. No password:
+    the user cannot sign in with one until it chooses one. No e-mail is sent here."""
     email = email.strip().lower()
     org_name = org_name.strip()
     user = User(
@@ -185,8 +179,6 @@ def user_register(
     )
     if password is not None:
         _password_check(password, confirm_password, user=user, field="password", confirm_field="confirmPassword")
-    elif managing is None and not by_admin:
-        raise InvalidInput("password: This field is required.", errors={"password": ["This field is required."]})
     if User.objects.filter(email=email).exists():
         raise Conflict(f"User with email {email} already exists", errors={"email": ["Already registered."]})
     if Organization.objects.filter(name__iexact=org_name).exists():
@@ -222,9 +214,113 @@ def user_register(
     if managing is not None:
         organization_access_grant(user=managing.user, organization=organization)
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
-    if by_admin and password is None:
+    return user
+
+
+@transaction.atomic
+def organization_sign_up(
+    *,
+    first_name: str,
+    last_name: str,
+    email: str,
+    password: str,
+    confirm_password: str,
+    organization_type: str,
+    org_name: str,
+    org_address: str = "",
+) -> User:
+    """Someone registers an organization and becomes its first user (SPEC §2): the portal's
+    sign-up page, POST /api/user/register without an api_user_id. Any of Developer, Buyer or
+    ApiUser; the address gets its confirmation e-mail."""
+    user = _organization_with_first_user(
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        password=password,
+        confirm_password=confirm_password,
+        organization_type=_organization_type(organization_type),
+        org_name=org_name,
+        org_address=org_address,
+        managing=None,
+    )
+    enqueue("accounts.tasks.email_confirmation_send", user.pk)
+    return user
+
+
+@transaction.atomic
+def managed_organization_register(
+    *,
+    acting_user: User | AnonymousUser | None,
+    api_user_id: uuid.UUID | str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    organization_type: str,
+    org_name: str,
+    org_address: str = "",
+    password: str | None = None,
+    confirm_password: str | None = None,
+) -> User:
+    """An api user registers a Developer or Buyer organization it then manages, with its first
+    user (POST /api/user/register with its api_user_id, its "Add Organizations"). The caller
+    must be the api user ``api_user_id`` names, holding USER_MANAGEMENT_CRUDL Write. The user
+    cannot sign in (the api user acts for it), so its password may be omitted and it gets no
+    e-mail."""
+    kind = _organization_type(organization_type)
+    if kind == OrganizationType.API_USER:
+        raise InvalidInput(
+            "An api user registers Developer or Buyer organizations under itself, not api users.",
+            errors={"organizationType": ["Must be Developer or Buyer when api_user_id is given."]},
+        )
+    managing = _managing_api_user(acting_user=acting_user, api_user_id=api_user_id)
+    return _organization_with_first_user(
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        password=password,
+        confirm_password=confirm_password,
+        organization_type=kind,
+        org_name=org_name,
+        org_address=org_address,
+        managing=managing,
+    )
+
+
+@transaction.atomic
+def admin_organization_register(
+    *,
+    first_name: str,
+    last_name: str,
+    email: str,
+    organization_type: str,
+    org_name: str,
+    org_address: str = "",
+    password: str | None = None,
+    confirm_password: str | None = None,
+) -> User:
+    """The super admin adds a direct Developer or Buyer organization and its first user (its
+    "Add Organizations", POST /api/admin/users). Without a password the user gets an e-mail
+    link to choose one; with one, the confirmation e-mail (the password is never mailed)."""
+    kind = _organization_type(organization_type)
+    if kind == OrganizationType.API_USER:
+        raise InvalidInput(
+            "Api users register themselves (they receive their private key).",
+            errors={"organizationType": ["Must be Developer or Buyer."]},
+        )
+    user = _organization_with_first_user(
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        password=password,
+        confirm_password=confirm_password,
+        organization_type=kind,
+        org_name=org_name,
+        org_address=org_address,
+        managing=None,
+    )
+    if password is None:
         enqueue("accounts.tasks.welcome_send", user.pk)
-    elif managing is None:
+    else:
         enqueue("accounts.tasks.email_confirmation_send", user.pk)
     return user
 
@@ -242,22 +338,32 @@ def organization_register_for(
     confirm_password: str | None = None,
 ) -> User:
     """A Developer or Buyer organization and its first user, registered by someone signed in
-    (the super admin's "Add Organizations" and POST /api/admin/users): an api user's is managed
-    by it (under the same rule as POST /api/user/register with its api_user_id); anyone
-    else's is a direct organization whose user chooses a password from an e-mailed link."""
-    api_user = getattr(acting_user, "api_user", None) if acting_user.role == Role.API_USER else None
-    return user_register(
+    (the "Add Organizations" pages and POST /api/admin/users): an api user's is managed by it
+    (:func:`managed_organization_register`); anyone else's is a direct organization
+    (:func:`admin_organization_register`)."""
+    api_user: ApiUser | None = getattr(acting_user, "api_user", None) if acting_user.role == Role.API_USER else None
+    if api_user is not None:
+        return managed_organization_register(
+            acting_user=acting_user,
+            api_user_id=api_user.api_user_id,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            organization_type=organization_type,
+            org_name=org_name,
+            org_address=org_address,
+            password=password,
+            confirm_password=confirm_password,
+        )
+    return admin_organization_register(
         first_name=first_name,
         last_name=last_name,
         email=email,
-        password=password,
-        confirm_password=confirm_password,
         organization_type=organization_type,
         org_name=org_name,
         org_address=org_address,
-        api_user_id=api_user.api_user_id if api_user else None,
-        acting_user=acting_user,
-        by_admin=api_user is None,
+        password=password,
+        confirm_password=confirm_password,
     )
 
 
@@ -288,7 +394,7 @@ def access_token_issue(*, user: User, kind: str, key: ApiUserKey | None = None) 
     return jwt.encode(claims, settings.DREC_JWT_SECRET, algorithm="HS256"), lifetime
 
 
-def auth_login(*, request, email: str, password: str) -> str:
+def auth_login(*, request: HttpRequest, email: str, password: str) -> str:
     """Exchange e-mail and password for an access token.
 
     Unknown e-mail, wrong password, inactive accounts and members of managed organizations
@@ -296,16 +402,15 @@ def auth_login(*, request, email: str, password: str) -> str:
     django-axes, as for the portal's and Django admin's sign-in), the account is refused with
     429, even with the right password, until DREC_LOGIN_LOCKOUT_SECONDS have passed.
     """
-    http_request = getattr(request, "_request", request)  # axes marks the Django request
-    user = authenticate(http_request, email=email.strip().lower(), password=password)
-    if getattr(http_request, "axes_locked_out", False):
+    user = authenticate(request, email=email.strip().lower(), password=password)
+    if getattr(request, "axes_locked_out", False):  # django-axes marks the request
         wait = int(settings.AXES_COOLOFF_TIME.total_seconds())
         raise TooManyRequests(
             f"Too many failed logins for this account. Try again in {wait} seconds.", retry_after=wait
         )
     if user is None:
         raise Unauthorized("Unauthorized")
-    axes_reset(username=login_name(http_request, {"email": email}))  # a success starts the count again
+    axes_reset(username=login_name(request, {"email": email}))  # a success starts the count again
     token, _lifetime = access_token_issue(user=user, kind=TokenKind.PASSWORD)
     return token
 
@@ -347,22 +452,30 @@ def api_user_key_add(*, api_user: ApiUser, public_key_pem: str) -> ApiUserKey:
     return ApiUserKey.objects.create(api_user=api_user, kid=kid, algorithm=algorithm, public_key=pem)
 
 
-@transaction.atomic
-def api_user_key_generate(*, api_user: ApiUser, first_only: bool = False) -> tuple[ApiUserKey, bytes] | None:
+def _key_pair_generate(locked: ApiUser) -> tuple[ApiUserKey, bytes]:
     """Generate an RSA-2048 pair, keep the public half and return the private PKCS#8 PEM for
-    the caller to stream once. Nothing of the private key is stored anywhere.
-
-    ``first_only``: only if the api user has no key yet (the one-time download that ends a
-    registration); returns None otherwise.
-    """
-    locked = _lock_api_user(api_user)
-    if first_only and locked.keys.exists():
-        return None
+    the caller to stream once. Nothing of the private key is stored anywhere."""
     _active_key_limit(locked)
     private_pem, public_pem = crypto.rsa_pair_generate()
     algorithm, pem, kid = crypto.public_key_parse(public_pem)
-    key = ApiUserKey.objects.create(api_user=api_user, kid=kid, algorithm=algorithm, public_key=pem)
+    key = ApiUserKey.objects.create(api_user=locked, kid=kid, algorithm=algorithm, public_key=pem)
     return key, private_pem
+
+
+@transaction.atomic
+def api_user_key_generate(*, api_user: ApiUser) -> tuple[ApiUserKey, bytes]:
+    """A new key pair for the api user: the key recorded and the private PEM, to stream once."""
+    return _key_pair_generate(_lock_api_user(api_user))
+
+
+@transaction.atomic
+def api_user_first_key_generate(*, api_user: ApiUser) -> tuple[ApiUserKey, bytes] | None:
+    """The one-time download that ends a registration: a key pair as
+    :func:`api_user_key_generate` makes, only if the api user has no key yet (None otherwise)."""
+    locked = _lock_api_user(api_user)
+    if locked.keys.exists():
+        return None
+    return _key_pair_generate(locked)
 
 
 @transaction.atomic
@@ -386,7 +499,9 @@ def _assertion_refused(reason: str) -> Unauthorized:
 
 
 @transaction.atomic
-def token_from_client_assertion(*, grant_type: str, assertion_type: str, assertion: str, audiences: list[str]):
+def token_from_client_assertion(
+    *, grant_type: str, assertion_type: str, assertion: str, audiences: list[str]
+) -> tuple[str, int]:
     """RFC 7523 ``private_key_jwt``: an api user's application proves it holds a registered
     private key by signing a short-lived JWT (``iss`` = ``sub`` = its api_user_id, ``aud`` = the
     token endpoint, ``exp`` at most 5 minutes ahead, unique ``jti``) and gets an access token.
@@ -496,7 +611,9 @@ def user_profile_update(
 
 
 @transaction.atomic
-def user_password_change(*, user: User, old_password: str, new_password: str, confirm_password: str | None = None):
+def user_password_change(
+    *, user: User, old_password: str, new_password: str, confirm_password: str | None = None
+) -> User:
     """Change the password knowing the current one; all the account's access tokens are revoked
     (the portal keeps its own session)."""
     if not user.check_password(old_password):
@@ -574,7 +691,7 @@ def password_reset_request(*, email: str) -> None:
         enqueue("accounts.tasks.password_reset_send", user.pk)
 
 
-def password_reset_token(user: User) -> str:
+def password_reset_token(*, user: User) -> str:
     """allauth's reset key: single use (it hashes the password) and time-limited."""
     return f"{user_pk_to_url_str(user)}-{default_token_generator.make_token(user)}"
 

@@ -34,7 +34,7 @@ def password_reset_send(user_id: int) -> None:
     user = User.objects.filter(pk=user_id, status="Active").first()
     if user is None:
         return
-    token = password_reset_token(user)
+    token = password_reset_token(user=user)
     link = f"{settings.DREC_PUBLIC_URL}/reset-password?{urlencode({'token': token, 'email': user.email})}"
     minutes = settings.PASSWORD_RESET_TIMEOUT // 60
     _send("password_reset", to=user.email, context={"user": user, "link": link, "token": token, "minutes": minutes})
@@ -45,7 +45,7 @@ def welcome_send(user_id: int) -> None:
     user = User.objects.select_related("organization").filter(pk=user_id, status="Active").first()
     if user is None:
         return
-    token = password_reset_token(user)
+    token = password_reset_token(user=user)
     link = f"{settings.DREC_PUBLIC_URL}/reset-password?{urlencode({'token': token, 'email': user.email})}"
     minutes = settings.PASSWORD_RESET_TIMEOUT // 60
     _send("welcome", to=user.email, context={"user": user, "link": link, "minutes": minutes})

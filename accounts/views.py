@@ -27,7 +27,7 @@ def register(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = services.user_register(
+            user = services.organization_sign_up(
                 first_name=data["firstName"],
                 last_name=data["lastName"],
                 email=data["email"],
@@ -68,7 +68,7 @@ def api_user_key_download(request):
     """Generate the key pair in memory, keep the public half, stream the private key."""
     generated = None
     if request.session.pop(KEY_PENDING, False):
-        generated = services.api_user_key_generate(api_user=request.user.api_user, first_only=True)
+        generated = services.api_user_first_key_generate(api_user=request.user.api_user)
     if generated is None:
         return render(request, "accounts/api_user_key_gone.html", status=410)
     key, private_pem = generated

@@ -1,12 +1,14 @@
 """ACL API with the original's paths and shapes (backend.md §3.5-3.7)."""
 
+from typing import Any, cast
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors as account_selectors
-from accounts.models import Role
+from accounts.models import Role, User
 from acl import selectors, services
 from acl.models import EntityType, ModuleStatus
 from acl.rules import (
@@ -213,7 +215,12 @@ class ApiUserRequestView(APIView):
     )
     def post(self, request):
         items = parse(RequestItemIn, request.data, many=True)
-        services.api_user_permission_request(user=request.user, items=[dict(item) for item in items])
+        services.api_user_permission_request(
+            user=request.user,
+            items=[
+                services.RequestedGrant(module_id=item["aclmodulesId"], verbs=item["permissions"]) for item in items
+            ],
+        )
         # The original's key is misspelt; clients read it, so it stays.
         return Response({"statsu": "success", "message": "Your permission request send successfully"}, status=201)
 
@@ -253,6 +260,10 @@ class ApiUserOut(serializers.Serializer):
     createdAt = serializers.DateTimeField(source="created_at")
 
 
+def _api_users(users: list[User]) -> list[dict[str, Any]]:
+    return cast(list[dict[str, Any]], ApiUserOut(users, many=True).data)  # a list serializer's data is a list
+
+
 class AdminApiUsersView(APIView):
     acl = API_USERS_READ
 
@@ -267,4 +278,4 @@ class AdminApiUsersView(APIView):
             user=request.user, organization_name=request.query_params.get("organizationName", "")
         )
         users = users.select_related("organization__api_user")
-        return Response(paginate(request, users, key="users", serialize=lambda rows: ApiUserOut(rows, many=True).data))
+        return Response(paginate(request, users, key="users", serialize=_api_users))

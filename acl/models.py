@@ -103,7 +103,7 @@ class ModulePermission(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        grantee = self.role.name if self.role_id else str(self.user)
+        grantee = self.role.name if self.role is not None else str(self.user)
         return f"{self.module.name} → {grantee}: {', '.join(self.permissions)}"
 
     @property
@@ -111,5 +111,6 @@ class ModulePermission(TimestampedModel):
         return mask_to_verbs(self.permissions_value)
 
     @property
-    def entity_id(self) -> int:
+    def entity_id(self) -> int | None:
+        """The grantee's id: the role's or the api user's (None only before a grant is made)."""
         return self.role_id if self.entity_type == EntityType.ROLE else self.user_id

@@ -1,12 +1,13 @@
 """Reads of the ACL tables, and the one check: may this user do VERB on MODULE?"""
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
-from accounts.models import Role, UserRole
+from accounts.models import Role, User, UserRole
 from acl.models import VERB_BITS, AclModule, EntityType, ModulePermission, ModuleStatus
 
 
-def granted_masks(user) -> dict[str, int]:
+def granted_masks(user: User) -> dict[str, int]:
     """Verb mask per enabled module from the user's active grants: its role's (while the role
     is switched on) and, for an api user, its own approved ones. A verb the module no longer
     offers is not granted."""
@@ -24,7 +25,7 @@ def granted_masks(user) -> dict[str, int]:
     return masks
 
 
-def granted_masks_sql(user_id: str, role: str) -> tuple[str, list]:
+def granted_masks_sql(user_id: str, role: str) -> tuple[str, list[str]]:
     """:func:`granted_masks` as a PostgreSQL scalar subquery (a JSON object, module → mask) for
     the user whose id and role the SQL expressions ``user_id`` and ``role`` give, so that the
     token lookup brings the caller's grants along (accounts.selectors.access_token_user).
@@ -44,7 +45,7 @@ def granted_masks_sql(user_id: str, role: str) -> tuple[str, list]:
     return sql, [ModuleStatus.ENABLE, EntityType.ROLE, EntityType.USER]
 
 
-def may(user, module: str, verb: str, *, masks: dict[str, int] | None = None) -> bool:
+def may(user: User | AnonymousUser | None, module: str, verb: str, *, masks: dict[str, int] | None = None) -> bool:
     """The access check of every API endpoint, portal page, menu item and button.
 
     The super admin may do everything; anyone else needs ``verb`` in an active grant of an
@@ -72,7 +73,7 @@ def module_get(*, module_id: int) -> AclModule | None:
     return AclModule.objects.filter(pk=module_id).first()
 
 
-def permission_list(*, user) -> QuerySet[ModulePermission]:
+def permission_list(*, user: User) -> QuerySet[ModulePermission]:
     """Grants the caller may see: every grant for the super admin, its own for an api user."""
     grants = ModulePermission.objects.select_related("module", "role", "user").order_by("-id")
     if user.role == Role.ADMIN:

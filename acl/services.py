@@ -1,5 +1,8 @@
 """Writes on the ACL tables: modules, role grants, api users' requests and their approval."""
 
+import uuid
+from dataclasses import dataclass
+
 from django.db import IntegrityError, transaction
 
 from accounts.models import ApiUser, PermissionStatus, Role, User, UserRole
@@ -10,8 +13,16 @@ from drec.errors import Conflict, InvalidInput, NotFound
 UNKNOWN_VERB = "Unknown permission {verb!r}; use Read, Write, Update or Delete."
 
 
-def _verbs_mask(verbs, *, field: str = "permissions") -> int:
-    if not isinstance(verbs, list | tuple) or not verbs:
+@dataclass(frozen=True)
+class RequestedGrant:
+    """One item of an api user's permission request: the verbs it wants on a module."""
+
+    module_id: int
+    verbs: list[str]
+
+
+def _verbs_mask(verbs: list[str], *, field: str = "permissions") -> int:
+    if not verbs:
         raise InvalidInput(f"{field}: choose at least one permission.", errors={field: ["Choose at least one."]})
     mask = 0
     for verb in verbs:
@@ -21,7 +32,7 @@ def _verbs_mask(verbs, *, field: str = "permissions") -> int:
     return mask
 
 
-def _mask_within(module: AclModule, verbs, *, field: str = "permissions") -> int:
+def _mask_within(module: AclModule, verbs: list[str], *, field: str = "permissions") -> int:
     """The mask of ``verbs``, which must all be verbs ``module`` offers."""
     mask = _verbs_mask(verbs, field=field)
     if mask & ~module.permissions_value:
@@ -34,8 +45,8 @@ def _mask_within(module: AclModule, verbs, *, field: str = "permissions") -> int
     return mask
 
 
-def _module(module_id) -> AclModule:
-    module = AclModule.objects.filter(pk=module_id).first() if isinstance(module_id, int) else None
+def _module(module_id: int) -> AclModule:
+    module = AclModule.objects.filter(pk=module_id).first()
     if module is None:
         raise InvalidInput(f"aclmodulesId: no ACL module with id {module_id}.", errors={"aclmodulesId": ["Unknown."]})
     return module
@@ -80,27 +91,25 @@ def module_update(*, module_id: int, permissions: list[str], status: str | None 
 
 
 def permission_create(
-    *, module_id, entity_type: str, entity_id, permissions: list[str], active: bool = True
+    *, module_id: int, entity_type: str, entity_id: int, permissions: list[str], active: bool = True
 ) -> ModulePermission:
     """A grant made by the super admin: to a role, or to one api user."""
     module = _module(module_id)
     mask = _mask_within(module, permissions)
     grant = ModulePermission(module=module, entity_type=entity_type, permissions_value=mask, is_active=active)
     if entity_type == EntityType.ROLE:
-        grant.role = UserRole.objects.filter(pk=entity_id).first() if isinstance(entity_id, int) else None
-        if grant.role is None:
+        role = UserRole.objects.filter(pk=entity_id).first()
+        if role is None:
             raise InvalidInput(f"entityId: no role with id {entity_id}.", errors={"entityId": ["Unknown role."]})
-        grantee = grant.role.name
+        grant.role, grantee = role, role.name
     elif entity_type == EntityType.USER:
-        grant.user = (
-            User.objects.filter(pk=entity_id, role=Role.API_USER).first() if isinstance(entity_id, int) else None
-        )
-        if grant.user is None:
+        user = User.objects.filter(pk=entity_id, role=Role.API_USER).first()
+        if user is None:
             raise InvalidInput(
                 f"entityId: no api user with id {entity_id}; other accounts get their role's grants.",
                 errors={"entityId": ["Not an api user."]},
             )
-        grantee = grant.user.email
+        grant.user, grantee = user, user.email
     else:
         raise InvalidInput("entityType must be Role or User.", errors={"entityType": ["Must be Role or User."]})
     try:
@@ -114,7 +123,9 @@ def permission_create(
 
 
 @transaction.atomic
-def permission_update(*, acting_user: User, permission_id: int, permissions: list[str], active: bool | None = None):
+def permission_update(
+    *, acting_user: User, permission_id: int, permissions: list[str], active: bool | None = None
+) -> ModulePermission:
     """Change a grant's verbs. The super admin may change any grant (and its status); an api
     user only its own, which then waits for approval again: the grant goes inactive and the
     api user's request returns to ``Request``. Grants the caller may not see answer 404."""
@@ -132,7 +143,7 @@ def permission_update(*, acting_user: User, permission_id: int, permissions: lis
 
 
 @transaction.atomic
-def api_user_permission_request(*, user: User, items: list[dict]) -> list[ModulePermission]:
+def api_user_permission_request(*, user: User, items: list[RequestedGrant]) -> list[ModulePermission]:
     """An api user asks for verbs on modules; the grants wait, inactive, for the admin.
 
     The whole request is refused if any item is invalid or asks again for a module already
@@ -141,17 +152,16 @@ def api_user_permission_request(*, user: User, items: list[dict]) -> list[Module
     api_user = ApiUser.objects.select_for_update().get(user=user)
     if not items:
         raise InvalidInput("Choose at least one module permission.", errors=["The request is empty."])
-    errors: list[dict] = []
+    errors: list[dict[str, int | str]] = []
     wanted: list[tuple[AclModule, int]] = []
     seen: set[int] = set()
     for index, item in enumerate(items):
-        module_id = item.get("aclmodulesId")
         try:
-            module = _module(module_id)
+            module = _module(item.module_id)
             if module.id in seen:
                 raise InvalidInput("aclmodulesId: listed twice.", errors={"aclmodulesId": ["Listed twice."]})
             seen.add(module.id)
-            wanted.append((module, _mask_within(module, item.get("permissions"), field=module.name)))
+            wanted.append((module, _mask_within(module, item.verbs, field=module.name)))
         except InvalidInput as error:
             errors.append({"index": index, "message": error.message})
     if errors:
@@ -174,7 +184,7 @@ def api_user_permission_request(*, user: User, items: list[dict]) -> list[Module
 
 
 @transaction.atomic
-def api_user_permission_verify(*, api_user_id, status: str) -> ApiUser:
+def api_user_permission_verify(*, api_user_id: uuid.UUID, status: str) -> ApiUser:
     """The super admin's decision on an api user's requests: ``Active`` activates all of its
     grants, ``Deactive`` deactivates them. Nothing else is a decision."""
     if status not in (PermissionStatus.ACTIVE, PermissionStatus.DEACTIVE):

@@ -3,6 +3,7 @@ api users and their permission requests. Every rule is in acl.services."""
 
 from django import forms
 from django.contrib import messages
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -35,6 +36,14 @@ def _grants_from_post(post) -> dict[int, list[str]]:
         for module_id in post.getlist("module")
         if module_id.isdigit()
     }
+
+
+def _grant_id(request: HttpRequest) -> int:
+    """The grant a form edits (``?edit=``); what cannot be an id is a grant nobody has (404)."""
+    grant_id = object_id(request.GET.get("edit"))
+    if grant_id is None:
+        raise NotFound(f"No permission found with id {request.GET.get('edit', '')}")
+    return grant_id
 
 
 def _matrix(*, selected: dict[int, list[str]] | None = None, locked: dict[int, str] | None = None) -> list[dict]:
@@ -101,15 +110,22 @@ def acl_modules(request):
         )
     if action == "create" and form.is_valid():
         try:
-            module = services.module_create(**form.cleaned_data)
+            data = form.cleaned_data
+            module = services.module_create(
+                name=data["name"],
+                description=data["description"],
+                status=data["status"],
+                permissions=data["permissions"],
+            )
         except DomainError as error:
             show_error(form, error)
         else:
             messages.success(request, f"ACL module {module.name} created.")
             return redirect("admin-acl-modules")
-    if action == "edit" and edit_form is not None and edit_form.is_valid():
+    if action == "edit" and editing is not None and edit_form is not None and edit_form.is_valid():
         try:
-            services.module_update(module_id=editing.id, **edit_form.cleaned_data)
+            data = edit_form.cleaned_data
+            services.module_update(module_id=editing.id, permissions=data["permissions"], status=data["status"])
         except DomainError as error:
             show_error(edit_form, error)
         else:
@@ -143,7 +159,8 @@ def role_permissions(request):
     action = request.POST.get("action")
     errors: list[str] = []
     requested_role = request.POST.get("role") or request.GET.get("role") or ""
-    role_id = int(requested_role) if requested_role.isdigit() else roles.first().id
+    # The role catalogue is seeded by a migration: there is always a first role.
+    role_id = int(requested_role) if requested_role.isdigit() else roles.values_list("id", flat=True)[0]
     selected: dict[int, list[str]] = {}
     if action == "add":
         selected = _grants_from_post(request.POST)
@@ -164,7 +181,7 @@ def role_permissions(request):
         try:
             editing = services.permission_update(
                 acting_user=request.user,
-                permission_id=object_id(request.GET.get("edit")),
+                permission_id=_grant_id(request),
                 permissions=request.POST.getlist("permissions"),
                 active=request.POST.get("active") == "1",
             )
@@ -265,7 +282,7 @@ def permission_request(request):
     selected: dict[int, list[str]] = {}
     if request.method == "POST":
         selected = _grants_from_post(request.POST)
-        items = [{"aclmodulesId": module_id, "permissions": verbs} for module_id, verbs in selected.items()]
+        items = [services.RequestedGrant(module_id=module_id, verbs=verbs) for module_id, verbs in selected.items()]
         try:
             services.api_user_permission_request(user=request.user, items=items)
         except DomainError as error:
@@ -295,7 +312,7 @@ def my_permissions(request):
         try:
             editing = services.permission_update(
                 acting_user=request.user,
-                permission_id=object_id(request.GET.get("edit")),
+                permission_id=_grant_id(request),
                 permissions=request.POST.getlist("permissions"),
             )
         except DomainError as error:

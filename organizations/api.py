@@ -1,5 +1,8 @@
 """Organization, member and invitation API with the original's paths (backend.md §5, §6)."""
 
+from collections.abc import Callable
+from typing import Any, cast
+
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -94,6 +97,15 @@ class OrganizationDetailOut(OrganizationWithUsersOut):
     invitations = InvitationOut(many=True)
 
 
+def _many(serializer: type[serializers.Serializer[Any]]) -> Callable[[list[Any]], list[dict[str, Any]]]:
+    """What :func:`drec.pagination.paginate` serializes a page's rows with."""
+
+    def serialize(rows: list[Any]) -> list[dict[str, Any]]:
+        return cast(list[dict[str, Any]], serializer(rows, many=True).data)  # a list serializer's data is a list
+
+    return serialize
+
+
 def _with_members(organizations):
     return organizations.prefetch_related(Prefetch("users", queryset=User.objects.select_related("organization")))
 
@@ -139,7 +151,7 @@ class OrganizationUsersView(APIView):
     )
     def get(self, request):
         members = selectors.member_list(user=request.user)
-        return Response(paginate(request, members, key="users", serialize=lambda rows: MemberOut(rows, many=True).data))
+        return Response(paginate(request, members, key="users", serialize=_many(MemberOut)))
 
 
 class ApiUserOrganizationsView(APIView):
@@ -162,7 +174,7 @@ class ApiUserOrganizationsView(APIView):
                 request,
                 organizations,
                 key="organizations",
-                serialize=lambda rows: OrganizationWithUsersOut(rows, many=True).data,
+                serialize=_many(OrganizationWithUsersOut),
             )
         )
 
@@ -206,7 +218,7 @@ class AdminOrganizationsView(APIView):
                 request,
                 organizations,
                 key="organizations",
-                serialize=lambda rows: OrganizationWithUsersOut(rows, many=True).data,
+                serialize=_many(OrganizationWithUsersOut),
             )
         )
 
@@ -243,9 +255,16 @@ class AdminOrganizationDetailView(APIView):
     def patch(self, request, organization_id: int):
         organization = selectors.organization_get(user=request.user, organization_id=organization_id)
         data = parse(OrganizationPatchIn, request.data, partial=True)
-        renames = {"zipCode": "zip_code"}
-        changes = {renames.get(key, key): value for key, value in data.items()}
-        return Response(OrganizationOut(services.organization_update(organization=organization, changes=changes)).data)
+        organization = services.organization_update(
+            organization=organization,
+            name=data.get("name"),
+            address=data.get("address"),
+            zip_code=data.get("zipCode"),
+            city=data.get("city"),
+            country=data.get("country"),
+            status=data.get("status"),
+        )
+        return Response(OrganizationOut(organization).data)
 
     @extend_schema(tags=["admin"], summary="Delete an organization and its members", responses={200: SUCCESS})
     def delete(self, request, organization_id: int):
@@ -284,7 +303,7 @@ class AdminUsersView(APIView):
         name = request.query_params.get("organizationName", "").strip()
         if name:
             members = members.filter(organization__name__icontains=name)
-        return Response(paginate(request, members, key="users", serialize=lambda rows: MemberOut(rows, many=True).data))
+        return Response(paginate(request, members, key="users", serialize=_many(MemberOut)))
 
     @extend_schema(
         tags=["admin"],
@@ -320,7 +339,7 @@ class AdminOrganizationUsersView(APIView):
     def get(self, request, organization_id: int):
         organization = selectors.organization_get(user=request.user, organization_id=organization_id)
         members = selectors.member_list(user=request.user, organization=organization)
-        return Response(paginate(request, members, key="users", serialize=lambda rows: MemberOut(rows, many=True).data))
+        return Response(paginate(request, members, key="users", serialize=_many(MemberOut)))
 
 
 class MemberIn(serializers.Serializer):
@@ -401,11 +420,7 @@ class InvitationsView(APIView):
             else None
         )
         invitations = selectors.invitation_list(user=request.user, organization=organization)
-        return Response(
-            paginate(
-                request, invitations, key="invitations", serialize=lambda rows: InvitationOut(rows, many=True).data
-            )
-        )
+        return Response(paginate(request, invitations, key="invitations", serialize=_many(InvitationOut)))
 
     @extend_schema(
         tags=["invitation"],

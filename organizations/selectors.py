@@ -39,26 +39,27 @@ def managed_organization_list(*, user: User, name: str = "") -> QuerySet[Organiz
     )
 
 
-def organization_id_value(organization_id) -> int:
+def organization_id_value(organization_id: object) -> int:
     """An ``organizationId`` as sent (a query string's text): a whole number, or 400."""
-    try:
-        return int(organization_id)
-    except (TypeError, ValueError):
-        raise InvalidInput(
-            "organizationId must be a whole number.", errors={"organizationId": ["Must be a whole number."]}
-        ) from None
+    if isinstance(organization_id, int | str | float):
+        try:
+            return int(organization_id)
+        except (ValueError, OverflowError):
+            pass
+    raise InvalidInput("organizationId must be a whole number.", errors={"organizationId": ["Must be a whole number."]})
 
 
-def organization_get(*, user: User, organization_id) -> Organization:
-    if organization_id not in (None, ""):
-        organization_id = organization_id_value(organization_id)
-    organization = organization_list(user=user).filter(pk=organization_id).first() if organization_id else None
+def organization_get(*, user: User, organization_id: object) -> Organization:
+    """A visible organization by its ``organizationId`` as sent (a whole number or its text);
+    anything else is a 400, a missing id or an organization out of sight a 404."""
+    pk = organization_id_value(organization_id) if organization_id not in (None, "") else None
+    organization = organization_list(user=user).filter(pk=pk).first() if pk else None
     if organization is None:
         raise NotFound(f"No organization found with id {organization_id}")
     return organization
 
 
-def organization_for(*, user: User, organization_id, organization_type: str, purpose: str) -> Organization:
+def organization_for(*, user: User, organization_id: object, organization_type: str, purpose: str) -> Organization:
     """The organization an operation acts on: the one named by ``organizationId`` (the super
     admin and api users act for others) or the caller's own. It must be of
     ``organization_type``; another type answers 403 saying so."""
@@ -96,14 +97,16 @@ def member_list(*, user: User, organization: Organization | None = None, status:
         members = members.exclude(role=Role.API_USER)
     elif user.role == Role.API_USER:
         members = members.filter(organization__in=organization_list(user=user)).exclude(role=Role.API_USER)
-    else:
+    elif user.organization_id is not None:
         members = members.filter(organization_id=user.organization_id)
+    else:
+        members = members.none()  # no organization, no members (not every account without one)
     if status:
         members = members.filter(status=status)
     return members
 
 
-def member_get(*, user: User, member_id) -> User:
+def member_get(*, user: User, member_id: int) -> User:
     """One account the caller may see (and act on), or 404."""
     visible = User.objects.select_related("organization").filter(pk=member_id)
     if user.role != Role.ADMIN:

@@ -13,15 +13,18 @@ from accounts.models import Role, User, UserStatus
 from drec.errors import Conflict, Forbidden, InvalidInput, NotFound
 from drec.tasks import enqueue
 from organizations import selectors
-from organizations.models import Invitation, InvitationStatus, Organization, OrganizationType
+from organizations.models import Invitation, InvitationStatus, Organization, OrganizationStatus, OrganizationType
 
-INVITABLE_ROLES = {
+INVITABLE_ROLES: dict[str, tuple[str, ...]] = {
     OrganizationType.DEVELOPER: (Role.DEVICE_OWNER, Role.USER),
     OrganizationType.BUYER: (Role.SUB_BUYER, Role.USER),
 }
 # Members who may invite, but only read-only members.
 LIMITED_INVITERS = (Role.DEVICE_OWNER, Role.SUB_BUYER)
-ADMIN_ROLE_OF_TYPE = {OrganizationType.DEVELOPER: Role.ORGANIZATION_ADMIN, OrganizationType.BUYER: Role.BUYER}
+ADMIN_ROLE_OF_TYPE: dict[str, str] = {
+    OrganizationType.DEVELOPER: Role.ORGANIZATION_ADMIN,
+    OrganizationType.BUYER: Role.BUYER,
+}
 INVITATION_SALT = "drec.invitation"
 
 
@@ -33,17 +36,37 @@ def organization_access_grant(*, user: User, organization: Organization) -> None
 # --- Organizations (super admin) --------------------------------------------------------
 
 
-def organization_update(*, organization: Organization, changes: dict) -> Organization:
-    """The super admin corrects an organization's details (name stays unique, any case)."""
-    name = changes.get("name")
+def organization_update(
+    *,
+    organization: Organization,
+    name: str | None = None,
+    address: str | None = None,
+    zip_code: str | None = None,
+    city: str | None = None,
+    country: str | None = None,
+    status: str | None = None,
+) -> Organization:
+    """The super admin corrects an organization's details; only those given (not None) change.
+    The name stays unique, in any case; ``country`` is an ISO 3166 alpha-2 code or blank."""
     if name is not None:
         name = name.strip()
         if Organization.objects.filter(name__iexact=name).exclude(pk=organization.pk).exists():
             raise Conflict(f'Organization "{name}" already exists', errors={"name": ["Already taken."]})
         organization.name = name
-    for field in ("address", "zip_code", "city", "country", "status"):
-        if field in changes:
-            setattr(organization, field, changes[field])
+    if status is not None and status not in OrganizationStatus.values:
+        raise InvalidInput(
+            f"status must be one of {', '.join(OrganizationStatus.values)}.", errors={"status": ["Unknown."]}
+        )
+    if address is not None:
+        organization.address = address
+    if zip_code is not None:
+        organization.zip_code = zip_code
+    if city is not None:
+        organization.city = city
+    if country is not None:
+        organization.country = country
+    if status is not None:
+        organization.status = status
     organization.save()
     return organization
 
@@ -70,7 +93,9 @@ def organization_delete(*, organization: Organization) -> None:
 # --- Members ----------------------------------------------------------------------------
 
 
-def member_update(*, acting_user: User, member_id, first_name: str, last_name: str, email: str, status: str) -> User:
+def member_update(
+    *, acting_user: User, member_id: int, first_name: str, last_name: str, email: str, status: str
+) -> User:
     """Edit another account (super admin: any; api user: members of its organizations)."""
     member = selectors.member_get(user=acting_user, member_id=member_id)
     if member.role == Role.ADMIN and acting_user.pk != member.pk:
@@ -90,7 +115,7 @@ def member_update(*, acting_user: User, member_id, first_name: str, last_name: s
 
 
 @transaction.atomic
-def member_remove(*, acting_user: User, member_id, delete_empty_organization: bool = False) -> None:
+def member_remove(*, acting_user: User, member_id: int, delete_empty_organization: bool = False) -> None:
     """Remove an account from the platform.
 
     Organization administrators may remove their organization's other members; only the super
@@ -119,11 +144,11 @@ def member_remove(*, acting_user: User, member_id, delete_empty_organization: bo
 # --- Invitations ------------------------------------------------------------------------
 
 
-def invitation_token(invitation: Invitation) -> str:
+def invitation_token(*, invitation: Invitation) -> str:
     return signing.dumps({"i": invitation.pk, "e": invitation.email}, salt=INVITATION_SALT)
 
 
-def invitation_from_token(*, invitation_id, token: str) -> Invitation:
+def invitation_from_token(*, invitation_id: int | str, token: str) -> Invitation:
     """The pending invitation a link was made for; anything else is 404 (nothing revealed)."""
     try:
         data = signing.loads(token, salt=INVITATION_SALT, max_age=settings.DREC_INVITATION_DAYS * 24 * 3600)
@@ -141,18 +166,19 @@ def invitation_from_token(*, invitation_id, token: str) -> Invitation:
     return invitation
 
 
-def _invitation_target(acting_user: User, organization_id) -> Organization:
+def _invitation_target(acting_user: User, organization_id: int | None) -> Organization:
     if acting_user.role in (Role.ADMIN, Role.API_USER):
-        if organization_id in (None, ""):
+        if organization_id is None:
             raise InvalidInput(
                 "organizationId is required: the organization to invite into.",
                 errors={"organizationId": ["Required."]},
             )
         organization = selectors.organization_get(user=acting_user, organization_id=organization_id)
     else:
-        organization = acting_user.organization
-        if organization is None or (organization_id not in (None, "") and str(organization_id) != str(organization.pk)):
+        own = acting_user.organization
+        if own is None or (organization_id is not None and organization_id != own.pk):
             raise NotFound(f"No organization found with id {organization_id}")
+        organization = own
     if organization.organization_type not in INVITABLE_ROLES:
         raise Forbidden(
             f"Nobody can be invited into the {organization.organization_type} organization {organization.name}."
@@ -170,7 +196,13 @@ def invitable_roles(*, acting_user: User, organization: Organization) -> tuple[s
 
 @transaction.atomic
 def invitation_create(
-    *, acting_user: User, organization_id, email: str, role: str, first_name: str = "", last_name: str = ""
+    *,
+    acting_user: User,
+    organization_id: int | None,
+    email: str,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
 ) -> Invitation:
     """Invite someone by e-mail into an organization with a role its type allows
     (Developer: DeviceOwner, User; Buyer: SubBuyer, User). The e-mail carries a single-use
@@ -226,7 +258,7 @@ def _invitee_password_check(password: str | None, confirm: str | None, *, invite
 @transaction.atomic
 def invitation_respond(
     *,
-    invitation_id,
+    invitation_id: int,
     token: str,
     status: str,
     password: str | None = None,

@@ -17,7 +17,12 @@ def invitation_send(invitation_id: int) -> None:
     )
     if invitation is None:
         return
-    query = urlencode({"token": invitation_token(invitation), "invitaionId": invitation.pk, "email": invitation.email})
+    params: dict[str, str | int] = {
+        "token": invitation_token(invitation=invitation),
+        "invitaionId": invitation.pk,
+        "email": invitation.email,
+    }
+    query = urlencode(params)
     context = {
         "invitation": invitation,
         "link": f"{settings.DREC_PUBLIC_URL}/user/acceptInvitaion?{query}",

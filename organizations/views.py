@@ -1,5 +1,7 @@
 """Portal screens of organizations (seed Step 4 Organization, ui.md §3.8-3.15)."""
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -14,6 +16,7 @@ from drec.pagination import paginate
 from drec.permissions import PUBLIC, Action, page, portal_view
 from drec.views import next_url
 from organizations import selectors, services
+from organizations.models import Organization
 from organizations.rules import (
     ADMIN_ORGANIZATION_REGISTER,
     INVITATION_RESPOND,
@@ -37,7 +40,7 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args, roles=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [(role, role) for role in roles]
+        cast(forms.ChoiceField, self.fields["role"]).choices = [(role, role) for role in roles]
 
 
 def _invite(request, form: InviteForm, organization_id) -> bool:
@@ -243,7 +246,8 @@ def _add_organization(request, *, done: str):
         except DomainError as error:
             show_error(form, error)
         else:
-            messages.success(request, f"Organization {user.organization.name} and its user {user.email} were added.")
+            organization = cast(Organization, user.organization)  # registered with it
+            messages.success(request, f"Organization {organization.name} and its user {user.email} were added.")
             return redirect(done)
     first_step_with_error = next(
         (index for index, (_title, names) in enumerate(form.STEPS) if any(form.errors.get(n) for n in names)), 0

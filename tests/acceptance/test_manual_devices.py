@@ -6,7 +6,7 @@ import io
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.services import user_register
+from accounts.services import managed_organization_register
 from devices.benchmarks import device_csv
 
 pytestmark = pytest.mark.django_db
@@ -21,10 +21,9 @@ DEVICE_KEYS = {
 
 
 def managed(api_user, *, email: str, organization_type: str, name: str):
-    return user_register(
-        first_name="test", last_name="test", email=email, password=None, confirm_password=None,
-        organization_type=organization_type, org_name=name,
-        api_user_id=api_user.api_user.api_user_id, acting_user=api_user,
+    return managed_organization_register(
+        acting_user=api_user, api_user_id=api_user.api_user.api_user_id,
+        first_name="test", last_name="test", email=email, organization_type=organization_type, org_name=name,
     ).organization  # fmt: skip
 
 

@@ -110,7 +110,7 @@ def forgot_password(world, persona, name, key):
 
 @scenario(("reset-password", "POST"), personas=PUBLIC_ONLY)
 def reset_password(world, persona, name, key):
-    token = password_reset_token(world.members["organization_admin"])
+    token = password_reset_token(user=world.members["organization_admin"])
     body = {"newPassword": NEW_PASSWORD, "confirmPassword": NEW_PASSWORD}
     return (
         Call("post", reverse(name), {"token": token, **body}),

@@ -173,7 +173,7 @@ def _tenant(developer: Organization, buyer: Organization, buyer_admin: User, inv
         developer_member=member_create(developer, email=f"dev-member-{tag.lower()}@example.com", role=Role.USER),
         buyer_member=member_create(buyer, email=f"buyer-member-{tag.lower()}@example.com", role=Role.USER),
         invitation=invitation,
-        invitation_token=invitation_token(invitation),
+        invitation_token=invitation_token(invitation=invitation),
         csv_job_id=job.pk,
     )
 

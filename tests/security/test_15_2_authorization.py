@@ -540,7 +540,7 @@ def leak_invitation_acceptance(c: Leak):
         f"{invitation.pk}-{invitation.email}",
         signing.dumps({"i": invitation.pk, "e": invitation.email}),  # no salt
         signing.dumps({"i": invitation.pk, "e": invitation.email}, salt=INVITATION_SALT, key="my-secret"),
-        invitation_token(own),  # the attacker's own, genuine link, aimed at another invitation
+        invitation_token(invitation=own),  # the attacker's own, genuine link, aimed at another invitation
     ]
     for token in forged:
         body = {"token": token, "status": "Accepted", "password": PASSWORD, "confirmPassword": PASSWORD}
