@@ -4,6 +4,8 @@ from django.db import connection
 from django_q.brokers import get_broker
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -15,7 +17,7 @@ class HealthView(APIView):
     """Liveness and readiness: the database answers and the task queue's broker is reachable."""
 
     acl = PUBLIC
-    authentication_classes: list = []
+    authentication_classes: list[type[BaseAuthentication]] = []
 
     @extend_schema(
         tags=["Platform"],
@@ -32,7 +34,7 @@ class HealthView(APIView):
             )
         },
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         checks = {"database": "ok", "taskQueue": "ok"}
         queued = None
         try:

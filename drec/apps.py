@@ -10,7 +10,7 @@ class DrecConfig(AppConfig):
     name = "drec"
     verbose_name = "D-REC portal"
 
-    def ready(self):
+    def ready(self) -> None:
         # Every process (gunicorn, the task cluster, manage.py) refuses a guessable token key in
         # production: whoever knows it can sign access tokens (the original's "thisisnotsecret").
         if not settings.DEBUG and len(settings.DREC_JWT_SECRET or "") < MIN_JWT_SECRET_LENGTH:

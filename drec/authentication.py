@@ -1,17 +1,26 @@
 """API authentication: ``Authorization: Bearer <access token>``."""
 
+from typing import TYPE_CHECKING
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
 
+from accounts.models import AccessToken, User
 from accounts.selectors import access_token_user
 from drec.errors import Unauthorized
+
+if TYPE_CHECKING:
+    # For annotations only: drf-spectacular's schema module imports DRF's views, which import
+    # this module (DEFAULT_AUTHENTICATION_CLASSES).
+    from drf_spectacular.openapi import AutoSchema
 
 
 class BearerTokenAuthentication(BaseAuthentication):
     """Access tokens from /api/auth/login or /api/auth/token; revoked tokens are refused."""
 
-    def authenticate(self, request):
+    def authenticate(self, request: Request) -> tuple[User, AccessToken] | None:
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() != b"bearer":
             return None
@@ -23,7 +32,7 @@ class BearerTokenAuthentication(BaseAuthentication):
             raise AuthenticationFailed(error.message) from None
         return user, token
 
-    def authenticate_header(self, request) -> str:
+    def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
 
 
@@ -31,5 +40,5 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     target_class = "drec.authentication.BearerTokenAuthentication"
     name = "access-token"
 
-    def get_security_definition(self, auto_schema):
+    def get_security_definition(self, auto_schema: "AutoSchema") -> dict[str, str]:
         return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from django.conf import settings
 from django.db import connection
@@ -116,7 +117,19 @@ def server(*, workers: int = SERVER_WORKERS, threads: int = SERVER_THREADS) -> I
         process.wait(timeout=30)
 
 
-def wrk(url: str, *, token: str, connections: int, seconds: int, threads: int = 2) -> dict:
+class WrkFigures(TypedDict):
+    """What :data:`WRK_REPORT` prints: counts, the run's length in seconds, latencies in ms."""
+
+    requests: int
+    seconds: float
+    errors: int
+    non2xx: int
+    p50: float
+    p95: float
+    p99: float
+
+
+def wrk(url: str, *, token: str, connections: int, seconds: int, threads: int = 2) -> WrkFigures:
     """Run wrk against ``url`` with a bearer token; its figures (latencies in ms)."""
 
     executable = shutil.which("wrk")
@@ -130,4 +143,5 @@ def wrk(url: str, *, token: str, connections: int, seconds: int, threads: int = 
              "-H", f"Authorization: Bearer {token}", "-s", script.name, url],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    figures: WrkFigures = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures

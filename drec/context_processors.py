@@ -1,11 +1,14 @@
 """Template context shared by every portal page."""
 
+from typing import Any
+
+from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from drec.menu import menu_for
 
 
-def portal(request) -> dict:
+def portal(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"menu": []}

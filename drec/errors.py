@@ -23,9 +23,9 @@ logger = logging.getLogger("drec.api")
 class DomainError(Exception):
     """A business rule refused the request. ``status_code`` says how (409 unless overridden)."""
 
-    status_code = HTTPStatus.CONFLICT
+    status_code: int = HTTPStatus.CONFLICT
 
-    def __init__(self, message: str, *, errors: Any = None, status_code: int | None = None, **extra: Any):
+    def __init__(self, message: str, *, errors: Any = None, status_code: int | None = None, **extra: Any) -> None:
         super().__init__(message)
         self.message = message
         self.errors = errors
@@ -71,7 +71,7 @@ class TooManyRequests(DomainError):
 
     status_code = HTTPStatus.TOO_MANY_REQUESTS
 
-    def __init__(self, message: str, *, retry_after: int):
+    def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
 
@@ -130,7 +130,7 @@ def validation_message(errors: Any) -> str:
     return shown if len(lines) <= 3 else f"{shown}; and {len(lines) - 3} more"
 
 
-def api_exception_handler(exc: Exception, context: dict) -> Response:
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF exception handler: every exception becomes the SPEC §9 body, never a traceback."""
     # Imported here: DRF's views module loads the authentication classes, which import this.
     from rest_framework.views import set_rollback
@@ -167,7 +167,9 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         status, message = 403, str(exc) or "Forbidden resource"
     elif isinstance(exc, drf.Throttled):
         status = 429
-        wait = int(exc.wait) if exc.wait is not None else None
+        # Throttled sets ``wait`` (seconds, or None) in its __init__; the stubs do not declare it.
+        seconds: float | None = getattr(exc, "wait", None)
+        wait = int(seconds) if seconds is not None else None
         message = "Too many requests." + (f" Try again in {wait} seconds." if wait is not None else "")
         if wait is not None:
             headers["Retry-After"] = str(wait)

@@ -4,7 +4,7 @@ configured number of trusted proxies only), and headers built from text a user c
 import unicodedata
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
 
 # Control characters (C0, DEL, C1: line feed, carriage return, tab...) and the Unicode line and
@@ -22,14 +22,14 @@ def content_disposition(filename: str) -> str:
     return content_disposition_header(True, " ".join(cleaned.split())) or "attachment"
 
 
-def client_ip(request) -> str:
+def client_ip(request: HttpRequest) -> str:
     """The client's address: the connection's own, or behind DREC_TRUSTED_PROXIES proxies the
     address the outermost of them saw (that many entries from the right of X-Forwarded-For;
     whatever the client wrote to the left of them is ignored). DRF's throttles (NUM_PROXIES),
     allauth's and django-axes read it the same way."""
-    address = request.META.get("REMOTE_ADDR", "")
+    address: str = request.META.get("REMOTE_ADDR", "")
     proxies = settings.DREC_TRUSTED_PROXIES
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    forwarded: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if proxies > 0 and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         if hops:

@@ -1,7 +1,9 @@
 """Parsing request bodies: strict fields and one way to validate."""
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any, Literal, overload
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -23,13 +25,13 @@ class Text(serializers.CharField):
         "control": "Must not contain control characters.",
     }
 
-    def run_validation(self, data=serializers.empty):
+    def run_validation(self, data: object = serializers.empty) -> Any:
         # Before DRF trims whitespace: "\x1e" counts as whitespace to str.strip().
         if isinstance(data, str) and CONTROL.search(data):
             self.fail("nul" if "\x00" in data else "control")
         return super().run_validation(data)
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: object) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
@@ -38,14 +40,27 @@ class Text(serializers.CharField):
 class Email(serializers.EmailField):
     default_error_messages = {"invalid": "Enter a valid email address."}
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: object) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data).strip().lower()
 
 
-def parse(serializer_class: type[serializers.Serializer], data, **kwargs) -> dict:
-    """The validated body, or a 400 naming every bad field (raised as DRF's ValidationError)."""
+@overload
+def parse(
+    serializer_class: type[serializers.Serializer[Any]], data: object, *, many: Literal[True], **kwargs: Any
+) -> list[dict[str, Any]]: ...
+
+
+@overload
+def parse(
+    serializer_class: type[serializers.Serializer[Any]], data: object, *, many: Literal[False] = ..., **kwargs: Any
+) -> dict[str, Any]: ...
+
+
+def parse(serializer_class: type[serializers.Serializer[Any]], data: object, **kwargs: Any) -> Any:
+    """The validated body, or a 400 naming every bad field (raised as DRF's ValidationError);
+    with ``many=True``, the validated items."""
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
@@ -54,14 +69,14 @@ def parse(serializer_class: type[serializers.Serializer], data, **kwargs) -> dic
 # --- Query strings ------------------------------------------------------------------------
 
 
-def comma_list(value) -> list[str]:
+def comma_list(value: object) -> list[str]:
     """A comma-separated query value (or a form's list) as its non-empty, trimmed items."""
     if isinstance(value, list | tuple):
         return [str(item).strip() for item in value if str(item).strip()]
     return [item.strip() for item in str(value or "").split(",") if item.strip()]
 
 
-def query_moment(params, name: str) -> datetime | None:
+def query_moment(params: Mapping[str, Any], name: str) -> datetime | None:
     """``params[name]`` as an aware date-time (ISO 8601; a date is its midnight UTC), None when
     absent; anything else is a 400 naming it."""
     value = str(params.get(name) or "").strip()
@@ -80,7 +95,7 @@ def query_moment(params, name: str) -> datetime | None:
     return timezone.make_aware(moment, UTC) if timezone.is_naive(moment) else moment
 
 
-def object_id(value) -> int | None:
+def object_id(value: object) -> int | None:
     """An object's id as sent (a path, query or form value): the whole number, or None when it
     cannot be one (then nothing matches it: the caller answers 404)."""
     if isinstance(value, int) and not isinstance(value, bool):

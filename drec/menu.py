@@ -8,10 +8,11 @@ item is hidden.
 
 from dataclasses import dataclass
 from functools import cache
+from typing import TypedDict
 
 from django.urls import resolve, reverse
 
-from accounts.models import Role
+from accounts.models import Role, User
 from acl.selectors import granted_masks
 from drec.permissions import PUBLIC, Rule, only
 
@@ -111,11 +112,38 @@ MENU: tuple[MenuItem | MenuSection, ...] = (
     ),
 )
 
+
+class MenuLink(TypedDict):
+    """A link of the rendered menu."""
+
+    label: str
+    url: str
+    icon: str
+    active: bool
+
+
+class MenuItemEntry(TypedDict):
+    """A top-level link of the rendered menu."""
+
+    item: MenuLink
+
+
+class MenuSectionEntry(TypedDict):
+    """A section of the rendered menu and its visible links."""
+
+    section: str
+    icon: str
+    items: list[MenuLink]
+
+
+MenuEntry = MenuItemEntry | MenuSectionEntry
+
+
 # Where each role lands after login (ui.md §2); roles not listed land on the dashboard.
 LANDING_PAGES: dict[str, str] = {}
 
 
-def landing_url(user) -> str:
+def landing_url(user: User) -> str:
     return reverse(LANDING_PAGES.get(user.role, "dashboard"))
 
 
@@ -126,18 +154,18 @@ def _target(item: MenuItem) -> tuple[str, tuple[Rule, ...]]:
     return url, rules
 
 
-def menu_for(user, current_path: str) -> list[dict]:
+def menu_for(user: User, current_path: str) -> list[MenuEntry]:
     """The menu entries ``user`` may use, as plain dicts for the template."""
     masks = granted_masks(user) if user.role != Role.ADMIN else {}
 
-    def entry(item: MenuItem) -> dict | None:
+    def entry(item: MenuItem) -> MenuLink | None:
         url, rules = _target(item)
         if not rules or not all(rule.allows(user, masks=masks) for rule in rules):
             return None
         active = current_path == url or (url != "/" and current_path.startswith(url.rstrip("/") + "/"))
         return {"label": item.label, "url": url, "icon": item.icon, "active": active}
 
-    entries: list[dict] = []
+    entries: list[MenuEntry] = []
     for node in MENU:
         if isinstance(node, MenuItem):
             if shown := entry(node):

@@ -1,25 +1,29 @@
 """Request middleware of the project: refuse NUL characters, turn domain errors into pages,
 send the Content-Security-Policy, and hold an account with a generated password to changing it."""
 
+from collections.abc import Callable
 from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from drec.errors import DomainError
 from drec.views import error_page, is_api_request
 
+GetResponse = Callable[[HttpRequest], HttpResponseBase]
+
 
 class RefuseNulMiddleware:
     """A NUL character in the path or the query string can match nothing (PostgreSQL text
     cannot hold it): answer 400 at once instead of failing deep in a query."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if "\x00" in unquote(request.META.get("QUERY_STRING", "")) or "\x00" in request.path:
             return error_page(request, 400, "The request contains a NUL character.")
         return self.get_response(request)
@@ -29,13 +33,13 @@ class DomainErrorMiddleware:
     """A selector's 404 (not yours), a service's 403 or 409 raised while rendering a portal page
     answers that page in the portal's layout instead of a 500."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         return self.get_response(request)
 
-    def process_exception(self, request, exception):
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, DomainError):
             return error_page(request, int(exception.status_code), exception.message)
         return None
@@ -46,10 +50,10 @@ class ContentSecurityPolicyMiddleware:
     only from this site (no inline script, no framing, forms only posting here). Inline
     ``style`` attributes stay allowed (progress bars set their width that way)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         if settings.DREC_CSP and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = settings.DREC_CSP
@@ -61,10 +65,10 @@ class PasswordChangeFirstMiddleware:
     and Django admin only to change it: every other page leads to the profile's password tab.
     The API refuses it the same way (drec.permissions.AclPermission)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         user = getattr(request, "user", None)
         if (
             user is not None

@@ -5,11 +5,12 @@
 """
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 
@@ -26,7 +27,15 @@ class Page:
         return (self.number - 1) * self.limit
 
 
-def _positive_int(query, names: Sequence[str], default: int, *, allow_zero: bool = False) -> int:
+class HasQuery(Protocol):
+    """What :func:`paginate` reads the page from: a request (Django's or DRF's, whose
+    ``query_params`` it prefers), or anything else with a ``GET`` mapping."""
+
+    @property
+    def GET(self) -> Mapping[str, Any]: ...
+
+
+def _positive_int(query: Mapping[str, Any], names: Sequence[str], default: int, *, allow_zero: bool = False) -> int:
     for name in names:
         raw = query.get(name)
         if raw is None or raw == "":
@@ -46,7 +55,7 @@ def _positive_int(query, names: Sequence[str], default: int, *, allow_zero: bool
     return default
 
 
-def page_from_query(query, *, default_limit: int | None = None) -> Page:
+def page_from_query(query: Mapping[str, Any], *, default_limit: int | None = None) -> Page:
     """Read the page number and size from a query dict; bad values are a 400 naming the field."""
     max_limit = settings.DREC_MAX_PAGE_SIZE
     number = _positive_int(query, ("pageNumber", "pagenumber"), 1)
@@ -57,7 +66,7 @@ def page_from_query(query, *, default_limit: int | None = None) -> Page:
     return Page(number=number, limit=limit)
 
 
-def page_rows(queryset, page: Page) -> tuple[list, int]:
+def page_rows(queryset: QuerySet[Any, Any], page: Page) -> tuple[list[Any], int]:
     """The page's rows and the number of all rows; a page that is not full tells the number
     itself, so the COUNT query runs only for full (or past-the-end) pages."""
     rows = list(queryset[page.offset : page.offset + page.limit])
@@ -67,13 +76,13 @@ def page_rows(queryset, page: Page) -> tuple[list, int]:
 
 
 def paginate(
-    request,
-    queryset,
+    request: HasQuery,
+    queryset: QuerySet[Any, Any],
     *,
     key: str,
-    serialize: Callable[[list], list[Any]],
+    serialize: Callable[[list[Any]], list[Any]],
     default_limit: int | None = None,
-    fetch: Callable[[Any, Page], tuple[list, int]] | None = None,
+    fetch: Callable[[QuerySet[Any, Any], Page], tuple[list[Any], int]] | None = None,
 ) -> dict[str, Any]:
     """One page of ``queryset`` as ``{key: [...], currentPage, totalPages, totalCount}``.
 
@@ -104,7 +113,9 @@ PAGE_PARAMETERS = [
 ]
 
 
-def paginated_schema(name: str, key: str, items: type[serializers.Serializer] | serializers.BaseSerializer):
+def paginated_schema(
+    name: str, key: str, items: type[serializers.Serializer[Any]] | serializers.BaseSerializer[Any]
+) -> serializers.Serializer[Any]:
     """OpenAPI schema of a paginated answer whose items are ``items`` (a serializer class, or a
     ``many=True`` instance such as an inline serializer)."""
     return inline_serializer(

@@ -14,15 +14,23 @@ app's ``rules.py``; tests/parity holds each portal action to its twin, persona b
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import wraps
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponseBase, HttpResponseNotAllowed
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
 
+from accounts.models import User
 from acl.selectors import may
 from drec.errors import InvalidInput
+
+if TYPE_CHECKING:
+    # For annotations only: DRF's views module imports this one (DEFAULT_PERMISSION_CLASSES).
+    from rest_framework.views import APIView
 
 FORBIDDEN = "Forbidden resource"
 PASSWORD_CHANGE_FIRST = "Your password was generated: change it first (PUT /api/user/password)."  # noqa: S105 (a message)
@@ -38,14 +46,15 @@ class Rule:
     roles: frozenset[str] | None = None
     public: bool = False
 
-    def allows(self, user, *, masks: dict[str, int] | None = None) -> bool:
+    def allows(self, user: User | AnonymousUser | None, *, masks: dict[str, int] | None = None) -> bool:
         if self.public:
             return True
         if user is None or not user.is_authenticated or not user.is_active:
             return False
         if self.roles is not None and user.role not in self.roles:
             return False
-        return self.module is None or may(user, self.module, self.verb, masks=masks)
+        # A rule with a module names its verb (acl()); may() refuses any other with ValueError.
+        return self.module is None or may(user, self.module, cast(str, self.verb), masks=masks)
 
     def describe(self) -> str:
         if self.public:
@@ -70,8 +79,9 @@ def only(*roles: str) -> Rule:
     return Rule(roles=frozenset(roles))
 
 
-def rule_for(view, method: str) -> Rule | None:
-    declared = getattr(view, "acl", None)
+def rule_for(view: object, method: str) -> Rule | None:
+    """The rule ``view`` (an API view, its class, or a plain view function) declares for ``method``."""
+    declared: Rule | dict[str, Rule] | None = getattr(view, "acl", None)
     if isinstance(declared, dict):
         method = method.lower()
         if method in ("head", "options"):
@@ -83,8 +93,8 @@ def rule_for(view, method: str) -> Rule | None:
 class AclPermission(BasePermission):
     message = FORBIDDEN
 
-    def has_permission(self, request, view) -> bool:
-        rule = rule_for(view, request.method)
+    def has_permission(self, request: Request, view: "APIView") -> bool:
+        rule = rule_for(view, cast(str, request.method))  # set on every request DRF dispatches
         if rule is None:
             raise PermissionDenied("This endpoint declares no access rule.")
         if rule.public:
@@ -126,7 +136,7 @@ def step(of: Action) -> Action:
     return Action(of.rule, of.twin, changes=False)
 
 
-def _action_key(request, actions: Mapping[str, Action], action_field: str) -> str | None:
+def _action_key(request: HttpRequest, actions: Mapping[str, Action], action_field: str) -> str | None:
     method = "GET" if request.method == "HEAD" else request.method
     if method == "GET":
         return "GET" if "GET" in actions else None
@@ -143,7 +153,23 @@ def _action_key(request, actions: Mapping[str, Action], action_field: str) -> st
     return None
 
 
-def portal_view(actions: Mapping[str, Action | Rule], *, action_field: str = "action") -> Callable:
+class RuledView(Protocol):
+    """A view function carrying its access rule as ``acl`` (what drec.routes reads)."""
+
+    acl: Rule
+
+    def __call__(self, request: HttpRequest, /, *args: Any, **kwargs: Any) -> HttpResponseBase: ...
+
+
+class PortalView(RuledView, Protocol):
+    """A view declared with :func:`portal_view`: its rule, and every action it declares."""
+
+    portal_actions: dict[str, Action]
+
+
+def portal_view(
+    actions: Mapping[str, Action | Rule], *, action_field: str = "action"
+) -> Callable[[Callable[..., HttpResponseBase]], PortalView]:
     """Declare a portal view's actions: ``{"GET": page(RULE), "POST delete": Action(RULE,
     twin="DELETE api-device")}``; a bare ``Rule`` is a page without a twin. Visitors go to
     the login page, users without the action's rule get the 403 page, other methods and unknown
@@ -152,9 +178,9 @@ def portal_view(actions: Mapping[str, Action | Rule], *, action_field: str = "ac
     declared = {key: value if isinstance(value, Action) else page(value) for key, value in actions.items()}
     allowed_methods = sorted({key.split(" ", 1)[0] for key in declared} | ({"HEAD"} if "GET" in declared else set()))
 
-    def decorate(view):
+    def decorate(view: Callable[..., HttpResponseBase]) -> PortalView:
         @wraps(view)
-        def wrapper(request, *args, **kwargs):
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             key = _action_key(request, declared, action_field)
             if key is None:
                 return HttpResponseNotAllowed(allowed_methods)
@@ -165,8 +191,10 @@ def portal_view(actions: Mapping[str, Action | Rule], *, action_field: str = "ac
                 raise DjangoPermissionDenied(FORBIDDEN)
             return view(request, *args, **kwargs)
 
-        wrapper.portal_actions = declared
-        wrapper.acl = declared["GET"].rule if "GET" in declared else next(iter(declared.values())).rule
-        return wrapper
+        # The declaration stays on the view: cast to the protocol that names its attributes.
+        portal = cast(PortalView, wrapper)
+        portal.portal_actions = declared
+        portal.acl = declared["GET"].rule if "GET" in declared else next(iter(declared.values())).rule
+        return portal
 
     return decorate

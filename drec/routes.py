@@ -5,6 +5,7 @@ portal page of ours declares no rule, or when a portal action that writes names 
 or is guarded by another rule than its twin's, so nothing ships unguarded.
 """
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -47,7 +48,7 @@ class Route:
         return f"{self.method} {self.action}" if self.action else self.method
 
 
-def _walk(patterns, prefix: str = ""):
+def _walk(patterns: Iterable[URLPattern | URLResolver], prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
@@ -55,8 +56,8 @@ def _walk(patterns, prefix: str = ""):
             yield prefix + str(pattern.pattern), pattern
 
 
-def routes(urlconf=None) -> list[Route]:
-    found = []
+def routes(urlconf: str | None = None) -> list[Route]:
+    found: list[Route] = []
     for path, pattern in _walk(get_resolver(urlconf).url_patterns):
         callback = pattern.callback
         view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)

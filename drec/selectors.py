@@ -1,5 +1,7 @@
 """Reads behind the portal shell's pages."""
 
+from typing import Any
+
 from django.db.models import Count
 
 from accounts.models import Role, User
@@ -7,9 +9,9 @@ from acl.models import AclModule, ModuleStatus
 from organizations.models import Organization
 
 
-def dashboard_summary(*, user: User) -> dict:
+def dashboard_summary(*, user: User) -> dict[str, Any]:
     """What the landing page shows: the platform for the admin, the own organization otherwise."""
-    summary: dict = {"organization": user.organization, "scope": "organization"}
+    summary: dict[str, Any] = {"organization": user.organization, "scope": "organization"}
     if user.role == Role.ADMIN:
         summary["scope"] = "platform"
         summary["organizations_by_type"] = list(

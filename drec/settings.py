@@ -9,6 +9,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import overload
 from urllib.parse import quote
 
 import dj_database_url
@@ -19,7 +20,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DREC_VAR_DIR") or BASE_DIR / "var")
 
 
+@overload
+def env_str(name: str, default: str) -> str: ...
+@overload
+def env_str(name: str, default: None = None) -> str | None: ...
+
+
 def env_str(name: str, default: str | None = None) -> str | None:
+    """The variable's text; ``default`` when it is unset or empty (so a default given is a str)."""
     value = os.environ.get(name)
     return default if value is None or value == "" else value
 
@@ -392,7 +400,7 @@ USE_TZ = True
 # --- Static files -----------------------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = env_str("DJANGO_STATIC_ROOT", str(VAR_DIR / "static"))
+STATIC_ROOT: str | None = env_str("DJANGO_STATIC_ROOT", str(VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,21 +1,23 @@
 """Portal shell views: landing, dashboard, and the error pages of both front doors."""
 
 from http import HTTPStatus
+from typing import Any, cast
 
 from django.conf import settings
-from django.http import HttpResponseServerError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, requires_csrf_token
 
+from accounts.models import User
 from drec.errors import error_response
 from drec.menu import landing_url
-from drec.permissions import AUTHENTICATED, PUBLIC, page, portal_view
+from drec.permissions import AUTHENTICATED, PUBLIC, RuledView, page, portal_view
 from drec.selectors import dashboard_summary
 
 
-def next_url(request, default: str) -> str:
+def next_url(request: HttpRequest, default: str) -> str:
     """Where to go after a form: the ``next`` it carried, if it stays on this site."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -23,12 +25,12 @@ def next_url(request, default: str) -> str:
     return resolve_url(default)
 
 
-def is_api_request(request) -> bool:
+def is_api_request(request: HttpRequest) -> bool:
     return request.path.startswith("/api/") or request.path == "/api"
 
 
 @portal_view({"GET": page(PUBLIC, no_twin="a redirect to the login or landing page")})
-def home(request):
+def home(request: HttpRequest) -> HttpResponseRedirect:
     """``/``: the login page for visitors, the role's landing page for users."""
     if not request.user.is_authenticated:
         return redirect("account_login")
@@ -36,24 +38,26 @@ def home(request):
 
 
 @portal_view({"GET": page(AUTHENTICATED, no_twin="a summary of the caller's lists")})
-def dashboard(request):
-    return render(request, "drec/dashboard.html", {"summary": dashboard_summary(user=request.user)})
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)  # signed in: portal_view sends visitors to the login page
+    return render(request, "drec/dashboard.html", {"summary": dashboard_summary(user=user)})
 
 
 @csrf_exempt
-def api_not_found(request, *args, **kwargs):
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Unknown paths under /api/ answer the API's 404 body, in DEBUG too (whatever the method:
     no CSRF refusal first, as the API's own views are exempt too)."""
     return error_response(404, f"Cannot {request.method} {request.path}")
 
 
-api_not_found.acl = PUBLIC
+# Its rule, read off the view by the route registry (drec.routes).
+cast(RuledView, api_not_found).acl = PUBLIC
 
 
 ERROR_TEMPLATES = {400: "400.html", 403: "403.html", 404: "404.html"}
 
 
-def error_page(request, status: int, message: str):
+def error_page(request: HttpRequest, status: int, message: str) -> HttpResponse:
     """The error answer of either front door: the API's JSON body, or a page in the layout."""
     if is_api_request(request):
         return error_response(status, message)
@@ -63,33 +67,36 @@ def error_page(request, status: int, message: str):
 
 
 @requires_csrf_token
-def bad_request(request, exception=None):
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return error_page(request, 400, "The request could not be understood.")
 
 
 @requires_csrf_token
-def permission_denied(request, exception=None):
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = str(exception) if exception and str(exception) else "Forbidden resource"
     return error_page(request, 403, message)
 
 
 @requires_csrf_token
-def page_not_found(request, exception=None):
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return error_page(request, 404, "Not Found")
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     if is_api_request(request):
         return error_response(500, "Internal server error")
     # No request context (menu, user): the page must render even when the database is down.
     return HttpResponseServerError(loader.get_template("500.html").render())
 
 
-def login_locked_out(request, original_response=None, credentials=None):
+def login_locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+) -> HttpResponse:
     """django-axes' answer to a sign-in while the account is locked out after too many wrong
     passwords, in every door (API, portal, Django admin): 429 with ``Retry-After``."""
     wait = int(settings.AXES_COOLOFF_TIME.total_seconds())
     message = f"Too many failed logins for this account. Try again in {wait} seconds."
+    response: HttpResponse
     if is_api_request(request):
         response = error_response(429, message)
     else:
@@ -99,6 +106,6 @@ def login_locked_out(request, original_response=None, credentials=None):
     return response
 
 
-def csrf_failure(request, reason: str = ""):
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     message = "The form expired or did not come from this site. Reload the page and try again."
     return error_page(request, 403, message)

@@ -1,17 +1,23 @@
 """Template helpers of the portal: form fields in the portal's look, and the access check."""
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any, TypeVar
 
 from django import forms, template
+from django.utils.safestring import SafeString
 
+from accounts.models import User
 from acl.selectors import granted_masks
 from drec.routes import portal_actions
+
+T = TypeVar("T")
 
 register = template.Library()
 
 
 @register.filter
-def control(field):
+def control(field: forms.BoundField) -> SafeString:
     """Render a form field's widget with Bootstrap's classes (and the invalid state)."""
     widget = field.field.widget
     if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect):
@@ -27,13 +33,13 @@ def control(field):
 
 
 @register.filter
-def is_choice_list(field) -> bool:
+def is_choice_list(field: forms.BoundField) -> bool:
     """Radio buttons or checkboxes, one per choice (rendered as a fieldset)."""
     return isinstance(field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
 
 
 @register.filter
-def instant(value):
+def instant(value: T) -> T | datetime:
     """An ISO 8601 string of the API's answers as a datetime (for ``|date``); other values as they are."""
     if isinstance(value, str):
         try:
@@ -44,15 +50,16 @@ def instant(value):
 
 
 @register.filter
-def get_item(mapping, key):
+def get_item(mapping: Mapping[Any, Any] | None, key: object) -> Any:
     """``{{ mapping|get_item:key }}``: a dict's value for a variable key."""
     return mapping.get(key) if mapping else None
 
 
-def _masks(context):
+def _masks(context: template.Context) -> tuple[User | None, dict[str, int] | None]:
+    """The signed-in user of the page and its grants (asked once per request), or Nones."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if request is None or user is None or not user.is_authenticated:
         return None, None
     if not hasattr(request, "_acl_masks"):
         request._acl_masks = granted_masks(user)
@@ -60,7 +67,7 @@ def _masks(context):
 
 
 @register.simple_tag(takes_context=True)
-def can(context, url_name: str, key: str = "GET") -> bool:
+def can(context: template.Context, url_name: str, key: str = "GET") -> bool:
     """``{% can "device-list" "POST delete" as can_delete %}``: whether the user may do that
     portal action, by the rule the action declares (the API twin's): a button is shown exactly
     when pressing it would be allowed."""

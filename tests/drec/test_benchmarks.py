@@ -42,3 +42,19 @@ def test_concurrent_writers_benchmark_stores_every_read_once_through_a_real_serv
     results = concurrent_writers(scale=0.1)
     assert results[0].met is True, results[0].figure
     assert "stored 4,000 of 4,000, 0 failed requests" in results[0].figure
+
+
+@pytest.mark.django_db
+def test_token_lookup_benchmark_compares_the_hand_written_lookup_with_the_orm():
+    from drec.benchmarks import token_lookup
+
+    results = token_lookup(scale=0.05)
+    assert [result.name.split(",")[0] for result in results] == [
+        "Token lookup through drec.rawsql (accounts.selectors)",
+        "The same lookup with the ORM (select_related + granted_masks)",
+        "access_token_user as a whole (JWT check + the hand-written lookup)",
+    ]
+    assert results[0].figure.startswith("1 statement, ")
+    assert results[1].figure.startswith("2 statements, ")
+    assert all(result.met is None for result in results)  # reference figures
+    assert "µs" in table(results)

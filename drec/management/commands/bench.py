@@ -1,14 +1,16 @@
 """``manage.py bench``: run the benchmarks of every app and print a table (`make bench`)."""
 
 import importlib
+from collections.abc import Iterator
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
-from drec.bench import table
+from drec.bench import Benchmark, Result, table
 from drec.routes import OUR_APPS
 
 
-def benchmarks():
+def benchmarks() -> Iterator[Benchmark]:
     for app in OUR_APPS:
         try:
             module = importlib.import_module(f"{app}.benchmarks")
@@ -20,12 +22,12 @@ def benchmarks():
 class Command(BaseCommand):
     help = "Run the performance benchmarks (use scripts/bench.sh: it gives them a throwaway database)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--only", help="run only benchmarks whose name contains this text")
         parser.add_argument("--scale", type=float, default=1.0, help="multiply the data sizes (e.g. 0.1 to try it out)")
 
-    def handle(self, *args, only=None, scale=1.0, **options):
-        results = []
+    def handle(self, *args: Any, only: str | None = None, scale: float = 1.0, **options: Any) -> None:
+        results: list[Result] = []
         for benchmark in benchmarks():
             if only and only.lower() not in benchmark.name.lower():
                 continue

@@ -7,6 +7,7 @@ and creates the super admin if the migration could not (no password configured t
 import importlib
 import secrets
 import string
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -26,7 +27,7 @@ class Command(BaseCommand):
         "a generated one, printed once, to be changed at the first sign-in); report seeded data."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         password, generated = settings.DREC_ADMIN_PASSWORD, False
         if not password and not User.objects.filter(email=settings.DREC_ADMIN_EMAIL).exists():
             password, generated = generated_password(), True
