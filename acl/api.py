@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors as account_selectors
-from accounts.models import Role, User
+from accounts.models import User
 from acl import selectors, services
 from acl.models import EntityType, ModuleStatus
 from acl.rules import (
@@ -23,7 +23,6 @@ from acl.rules import (
     OWN_GRANTS_READ,
     PERMISSION_REQUEST,
 )
-from drec.errors import NotFound
 from drec.inputs import Text, parse
 from drec.pagination import PAGE_PARAMETERS, paginate, paginated_schema
 from organizations.api import OrganizationOut
@@ -134,9 +133,7 @@ class UserPermissionView(APIView):
 
     @extend_schema(tags=["permission"], summary="Grants of one api user", responses={200: PermissionOut(many=True)})
     def get(self, request, user_id: int):
-        if request.user.role != Role.ADMIN and request.user.pk != user_id:
-            raise NotFound(f"No user found with id {user_id}")
-        grants = selectors.permission_list(user=request.user).filter(entity_type=EntityType.USER, user_id=user_id)
+        grants = selectors.user_permission_list(user=request.user, user_id=user_id)
         return Response(PermissionOut(grants, many=True).data)
 
 

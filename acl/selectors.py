@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import Role, User, UserRole
 from acl.models import VERB_BITS, AclModule, EntityType, ModulePermission, ModuleStatus
+from drec.errors import NotFound
 
 
 def granted_masks(user: User) -> dict[str, int]:
@@ -79,6 +80,14 @@ def permission_list(*, user: User) -> QuerySet[ModulePermission]:
     if user.role == Role.ADMIN:
         return grants
     return grants.filter(entity_type=EntityType.USER, user_id=user.pk)
+
+
+def user_permission_list(*, user: User, user_id: int) -> QuerySet[ModulePermission]:
+    """One api user's grants: the super admin reads anyone's, an api user only its own (404
+    for anyone else's, whose existence is not revealed)."""
+    if user.role != Role.ADMIN and user.pk != user_id:
+        raise NotFound(f"No user found with id {user_id}")
+    return permission_list(user=user).filter(entity_type=EntityType.USER, user_id=user_id)
 
 
 def role_permission_list(*, role_id: int) -> QuerySet[ModulePermission]:

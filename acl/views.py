@@ -10,7 +10,7 @@ from django.urls import reverse
 from accounts import selectors as account_selectors
 from accounts.models import PermissionStatus, Role, User, UserRole
 from acl import selectors, services
-from acl.models import VERB_BITS, EntityType, ModuleStatus
+from acl.models import VERB_BITS, ModuleStatus
 from acl.rules import (
     API_USER_VERIFY,
     GRANT_CREATE,
@@ -256,7 +256,7 @@ def api_user_permissions(request, user_id: int):
                 request, f"Permission status of {account.get_full_name()} is now {form.cleaned_data['status']}."
             )
             return redirect("admin-api-user-permission-detail", user_id=user_id)
-    grants = selectors.permission_list(user=request.user).filter(entity_type=EntityType.USER, user=account)
+    grants = selectors.user_permission_list(user=request.user, user_id=account.pk)
     return render(
         request,
         "acl/api_user_permissions.html",

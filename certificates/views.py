@@ -6,11 +6,12 @@ verification page."""
 from datetime import UTC, datetime, time
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Role, User
 from certificates import forms, ledger, selectors, services
 from certificates.formats import certificate_json, proof_problems, redemption_row
 from certificates.rules import CERTIFICATE_READ, CLAIM
@@ -20,17 +21,17 @@ from drec.forms import show_error
 from drec.http import attachment
 from drec.pagination import paginate
 from drec.permissions import PUBLIC, Action, page, portal_view
-from organizations.models import OrganizationType
-from organizations.selectors import organization_list
+from organizations.models import Organization, OrganizationType
+from organizations.selectors import acting_organization_list
 from reservations.selectors import reservation_get
 
 
-def _organizations(user, kind: str | None):
-    if user.role == Role.API_USER:
-        return organization_list(user=user, organization_type=kind or OrganizationType.BUYER)
-    if user.role == Role.ADMIN:
-        return organization_list(user=user).exclude(organization_type=OrganizationType.API_USER)
-    return None
+def _organizations(user: User, kind: str | None) -> QuerySet[Organization] | None:
+    """An api user picks among its Buyer (or, asked, Developer) organizations; the super admin
+    among all."""
+    return acting_organization_list(
+        user=user, organization_type=(kind or OrganizationType.BUYER) if user.role == Role.API_USER else None
+    )
 
 
 def _card(certificate, developer=None) -> dict:

@@ -13,18 +13,11 @@ from drec.inputs import object_id
 from drec.pagination import paginate
 from drec.permissions import Action, page, portal_view, step
 from organizations.models import OrganizationType
-from organizations.selectors import organization_for, organization_list
+from organizations.selectors import acting_organization_list, organization_for
 from reads.rules import READS_READ
 from reads.selectors import readable_device
 
 REGISTER = Action(DEVICE_REGISTER, twin="POST api-device-create")
-
-
-def _developer_organizations(user):
-    """Organizations the super admin and api users pick from; None for everyone else."""
-    if user.role not in (Role.ADMIN, Role.API_USER):
-        return None
-    return organization_list(user=user, organization_type=OrganizationType.DEVELOPER)
 
 
 def _target(request, organization_id):
@@ -52,7 +45,7 @@ def device_list(request):
         except DomainError as error:
             messages.error(request, on_form(error).message)
         return redirect(request.get_full_path())
-    organizations = _developer_organizations(request.user)
+    organizations = acting_organization_list(user=request.user, organization_type=OrganizationType.DEVELOPER)
     filters = forms.DeviceFilterForm(request.GET or None, organizations=organizations)
     params = filters.api_params() if filters.is_valid() else {}
     page = None
@@ -77,7 +70,7 @@ def device_list(request):
 )
 def device_add(request):
     """Device Registration: one or more device cards, registered together or not at all."""
-    organizations = _developer_organizations(request.user)
+    organizations = acting_organization_list(user=request.user, organization_type=OrganizationType.DEVELOPER)
     count = max(1, min(object_id(request.POST.get("count")) or 1, 20))
     if request.POST.get("action") == "add_more":
         count += 1
@@ -176,7 +169,7 @@ def device_edit(request, device_id: int):
 )
 def bulk_upload(request):
     """Device Bulk Registration: upload a CSV, follow the jobs' progress live."""
-    organizations = _developer_organizations(request.user)
+    organizations = acting_organization_list(user=request.user, organization_type=OrganizationType.DEVELOPER)
     form = forms.BulkUploadForm(request.POST or None, request.FILES or None, organizations=organizations)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["csvFile"]

@@ -29,6 +29,16 @@ def organization_list(*, user: User, name: str = "", organization_type: str | No
     return organizations
 
 
+def acting_organization_list(*, user: User, organization_type: str | None = None) -> QuerySet[Organization] | None:
+    """The organizations the super admin and api users act for (the portal's organization
+    pickers; never api-user organizations); None for everyone else, who act for their own."""
+    if user.role not in (Role.ADMIN, Role.API_USER):
+        return None
+    return organization_list(user=user, organization_type=organization_type).exclude(
+        organization_type=OrganizationType.API_USER
+    )
+
+
 def managed_organization_list(*, user: User, name: str = "") -> QuerySet[Organization]:
     """Developer and Buyer organizations (an api user's: those it manages; the super admin's:
     all), with member counts: "All Organizations" in both doors."""

@@ -2,6 +2,7 @@
 configuration (ui.md §3.29)."""
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -9,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from accounts.models import Role
 from certificates.selectors import read_certificates
 from devices.selectors import developer_devices
 from drec.errors import DomainError, NotFound
@@ -17,19 +17,12 @@ from drec.forms import on_form, show_error
 from drec.pagination import paginate
 from drec.permissions import Action, page, portal_view
 from organizations.models import OrganizationType
-from organizations.selectors import organization_list
+from organizations.selectors import acting_organization_list
 from reads import forms, selectors, services
 from reads.models import ReadType, YieldConfig
 from reads.rules import READS_READ, READS_WRITE, YIELD_ADD, YIELD_CHANGE, YIELD_READ
 
 DEVICE_CHOICES = 500  # suggestions offered while typing an externalId
-
-
-def _developer_organizations(user):
-    """Organizations the super admin and api users pick from first; None for everyone else."""
-    if user.role not in (Role.ADMIN, Role.API_USER):
-        return None
-    return organization_list(user=user, organization_type=OrganizationType.DEVELOPER)
 
 
 def _suggestions(devices, organizations, organization_id) -> list:
@@ -64,7 +57,7 @@ def _show_read_errors(form, error: DomainError) -> None:
 )
 def read_add(request):
     """Add Read: organization first (super admin, api users), then device, zone, type, value."""
-    organizations = _developer_organizations(request.user)
+    organizations = acting_organization_list(user=request.user, organization_type=OrganizationType.DEVELOPER)
     source = request.POST if request.method == "POST" else request.GET
     organization_id = source.get("organizationId", "")
     device, devices, problem = None, [], None
@@ -76,7 +69,11 @@ def read_add(request):
                 device = candidates.filter(external_id__iexact=source["externalId"].strip()).first()
     except DomainError as error:
         problem = (on_form(error) if request.method == "POST" else error).message
-    kwargs = {"organizations": organizations, "timezones": _device_zones(device), "refresh_url": reverse("read-add")}
+    kwargs: dict[str, Any] = {
+        "organizations": organizations,
+        "timezones": _device_zones(device),
+        "refresh_url": reverse("read-add"),
+    }
     if request.method == "POST":
         form = forms.ReadForm(request.POST, **kwargs)
         valid = form.is_valid()
@@ -131,7 +128,7 @@ def _local_bounds(device, start_date, end_date):
 @portal_view({"GET": page(READS_READ, twin="GET api-reads")})
 def read_list(request):
     """Meter Read List: a device's reads over a period, newest first."""
-    organizations = _developer_organizations(request.user)
+    organizations = acting_organization_list(user=request.user, organization_type=OrganizationType.DEVELOPER)
     organization_id = request.GET.get("organizationId", "")
     device, page, devices, problem = None, None, [], None
     initial = {}

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
-from accounts.models import Role
 from devices.forms import DeviceFilterForm
 from devices.selectors import device_filter, devices_for_reservation
 from drec.errors import DomainError
@@ -16,7 +15,7 @@ from drec.forms import show_error
 from drec.pagination import paginate
 from drec.permissions import Action, page, portal_view, step
 from organizations.models import OrganizationType
-from organizations.selectors import organization_for, organization_list
+from organizations.selectors import acting_organization_list, organization_for
 from reservations import forms, selectors, services
 from reservations.rules import RESERVATION_CREATE, RESERVATION_END, RESERVATION_READ, RESERVATION_UPDATE
 from reservations.services import WH_PER_MWH
@@ -27,19 +26,15 @@ CREATE = Action(RESERVATION_CREATE, twin="POST api-reservations")
 CHANGE = Action(RESERVATION_UPDATE, twin="PATCH api-reservation")
 
 
-def _buyer_organizations(user):
-    """The Buyer organizations the super admin and api users act for; None for buyers."""
-    if user.role not in (Role.ADMIN, Role.API_USER):
-        return None
-    return organization_list(user=user, organization_type=OrganizationType.BUYER)
-
-
 def _picker(request, organization_id, selected: list[int]) -> dict:
     """The "Select The Devices" part: a page of reservable devices under the filters, and the
     devices ticked so far (kept across filters and pages)."""
     filters = DeviceFilterForm(request.POST or None, prefix=FILTER_PREFIX)
     picker: dict[str, Any] = {"filters": filters, "page": None, "selected": selected, "hidden": [], "problem": None}
-    if not organization_id and _buyer_organizations(request.user) is not None:
+    if (
+        not organization_id
+        and acting_organization_list(user=request.user, organization_type=OrganizationType.BUYER) is not None
+    ):
         return picker
     try:
         devices = devices_for_reservation(user=request.user, organization_id=organization_id or None)
@@ -69,7 +64,7 @@ def _picker(request, organization_id, selected: list[int]) -> dict:
 def reservation_add(request):
     """Make A Reservation. ``action``: ``filter`` re-draws the device picker, ``review``
     checks the form and opens the confirmation dialog, ``create`` (its Continue) reserves."""
-    organizations = _buyer_organizations(request.user)
+    organizations = acting_organization_list(user=request.user, organization_type=OrganizationType.BUYER)
     action = request.POST.get("action", "")
     selected = [int(pk) for pk in request.POST.getlist("deviceIds") if pk.isdigit()]
     organization_id = request.POST.get("organizationId", "")
@@ -128,7 +123,7 @@ def _buyer_organization(request, organization_id):
 @portal_view({"GET": page(RESERVATION_READ, twin="GET api-reservations")})
 def reservation_list(request):
     """My Reservation List: filters, paging, status and progress towards the target."""
-    organizations = _buyer_organizations(request.user)
+    organizations = acting_organization_list(user=request.user, organization_type=OrganizationType.BUYER)
     filters = forms.ReservationFilterForm(request.GET or None, organizations=organizations)
     page = None
     if not filters.is_bound or filters.is_valid():
