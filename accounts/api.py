@@ -11,6 +11,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import selectors, services
+from accounts.fields import new_account
 from accounts.keys import private_key_download
 from accounts.models import AccessToken, Role
 from accounts.rules import API_USER_KEYS, OWN_ACCOUNT, SIGN_UP
@@ -107,28 +108,10 @@ class RegisterView(APIView):
         api_user_id = data.get("api_user_id")
         if api_user_id:
             user = services.managed_organization_register(
-                acting_user=request.user,
-                api_user_id=api_user_id,
-                first_name=data["firstName"],
-                last_name=data["lastName"],
-                email=data["email"],
-                organization_type=data["organizationType"],
-                org_name=data["orgName"],
-                org_address=data["orgAddress"],
-                password=data["password"],
-                confirm_password=data["confirmPassword"],
+                acting_user=request.user, api_user_id=api_user_id, account=new_account(data)
             )
         else:
-            user = services.organization_sign_up(
-                first_name=data["firstName"],
-                last_name=data["lastName"],
-                email=data["email"],
-                password=data["password"],
-                confirm_password=data["confirmPassword"],
-                organization_type=data["organizationType"],
-                org_name=data["orgName"],
-                org_address=data["orgAddress"],
-            )
+            user = services.organization_sign_up(account=new_account(data))
         return Response(UserOut(user).data, status=201)
 
 

@@ -6,6 +6,7 @@ forms use too.
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -129,6 +130,21 @@ def _password_check(password: str, confirm: str | None, *, user: User, field: st
 # organization by invitation instead (organizations.services.invitation_respond).
 
 
+@dataclass(frozen=True, kw_only=True)
+class NewAccount:
+    """An organization and its first user as someone registers them (accounts.fields maps a
+    registration body or form to it)."""
+
+    first_name: str
+    last_name: str
+    email: str
+    organization_type: str
+    org_name: str
+    org_address: str = ""
+    password: str | None = None  # none: the user chooses one later, or never signs in
+    confirm_password: str | None = None
+
+
 def _organization_type(value: str) -> OrganizationType:
     for choice in (OrganizationType.DEVELOPER, OrganizationType.BUYER, OrganizationType.API_USER):
         if value.strip().lower() == choice.lower():
@@ -137,6 +153,13 @@ def _organization_type(value: str) -> OrganizationType:
         "organizationType must be Developer, Buyer or ApiUser.",
         errors={"organizationType": ["Must be one of Developer, Buyer, ApiUser."]},
     )
+
+
+def _member_organization_type(account: NewAccount, *, message: str, reason: str) -> OrganizationType:
+    kind = _organization_type(account.organization_type)
+    if kind == OrganizationType.API_USER:
+        raise InvalidInput(message, errors={"organizationType": [reason]})
+    return kind
 
 
 def _managing_api_user(*, acting_user: User | AnonymousUser | None, api_user_id: uuid.UUID | str) -> ApiUser:
@@ -152,33 +175,27 @@ def _managing_api_user(*, acting_user: User | AnonymousUser | None, api_user_id:
 
 
 def _organization_with_first_user(
-    *,
-    first_name: str,
-    last_name: str,
-    email: str,
-    password: str | None,
-    confirm_password: str | None,
-    organization_type: OrganizationType,
-    org_name: str,
-    org_address: str,
-    managing: ApiUser | None,
+    account: NewAccount, *, organization_type: OrganizationType, managing: ApiUser | None
 ) -> User:
     """The steps every registration shares: the password policy (when a password is given),
     unique e-mail and organization name, the organization with its first user (Developer →
     OrganizationAdmin, Buyer → Buyer, ApiUser → ApiUser plus its api-user record, permission
     request state ``Request``), their access and the still unconfirmed address. No password:
     the user cannot sign in with one until it chooses one. No e-mail is sent here."""
-    email = email.strip().lower()
-    org_name = org_name.strip()
+    email = account.email.strip().lower()
+    org_name = account.org_name.strip()
+    password = account.password
     user = User(
         email=email,
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
+        first_name=account.first_name.strip(),
+        last_name=account.last_name.strip(),
         role=ROLE_OF_ORGANIZATION_TYPE[organization_type],
         status=UserStatus.ACTIVE,
     )
     if password is not None:
-        _password_check(password, confirm_password, user=user, field="password", confirm_field="confirmPassword")
+        _password_check(
+            password, account.confirm_password, user=user, field="password", confirm_field="confirmPassword"
+        )
     if User.objects.filter(email=email).exists():
         raise Conflict(f"User with email {email} already exists", errors={"email": ["Already registered."]})
     if Organization.objects.filter(name__iexact=org_name).exists():
@@ -191,7 +208,7 @@ def _organization_with_first_user(
         with transaction.atomic():
             organization = Organization.objects.create(
                 name=org_name,
-                address=org_address.strip(),
+                address=account.org_address.strip(),
                 organization_type=organization_type,
                 org_email=email,
                 status=OrganizationStatus.ACTIVE,
@@ -218,153 +235,63 @@ def _organization_with_first_user(
 
 
 @transaction.atomic
-def organization_sign_up(
-    *,
-    first_name: str,
-    last_name: str,
-    email: str,
-    password: str,
-    confirm_password: str,
-    organization_type: str,
-    org_name: str,
-    org_address: str = "",
-) -> User:
+def organization_sign_up(*, account: NewAccount) -> User:
     """Someone registers an organization and becomes its first user (SPEC §2): the portal's
     sign-up page, POST /api/user/register without an api_user_id. Any of Developer, Buyer or
-    ApiUser; the address gets its confirmation e-mail."""
-    user = _organization_with_first_user(
-        first_name=first_name,
-        last_name=last_name,
-        email=email,
-        password=password,
-        confirm_password=confirm_password,
-        organization_type=_organization_type(organization_type),
-        org_name=org_name,
-        org_address=org_address,
-        managing=None,
-    )
+    ApiUser, with a password; the address gets its confirmation e-mail."""
+    if account.password is None:
+        raise InvalidInput("password: This field is required.", errors={"password": ["This field is required."]})
+    kind = _organization_type(account.organization_type)
+    user = _organization_with_first_user(account, organization_type=kind, managing=None)
     enqueue("accounts.tasks.email_confirmation_send", user.pk)
     return user
 
 
 @transaction.atomic
 def managed_organization_register(
-    *,
-    acting_user: User | AnonymousUser | None,
-    api_user_id: uuid.UUID | str,
-    first_name: str,
-    last_name: str,
-    email: str,
-    organization_type: str,
-    org_name: str,
-    org_address: str = "",
-    password: str | None = None,
-    confirm_password: str | None = None,
+    *, acting_user: User | AnonymousUser | None, api_user_id: uuid.UUID | str, account: NewAccount
 ) -> User:
     """An api user registers a Developer or Buyer organization it then manages, with its first
     user (POST /api/user/register with its api_user_id, its "Add Organizations"). The caller
     must be the api user ``api_user_id`` names, holding USER_MANAGEMENT_CRUDL Write. The user
     cannot sign in (the api user acts for it), so its password may be omitted and it gets no
     e-mail."""
-    kind = _organization_type(organization_type)
-    if kind == OrganizationType.API_USER:
-        raise InvalidInput(
-            "An api user registers Developer or Buyer organizations under itself, not api users.",
-            errors={"organizationType": ["Must be Developer or Buyer when api_user_id is given."]},
-        )
-    managing = _managing_api_user(acting_user=acting_user, api_user_id=api_user_id)
-    return _organization_with_first_user(
-        first_name=first_name,
-        last_name=last_name,
-        email=email,
-        password=password,
-        confirm_password=confirm_password,
-        organization_type=kind,
-        org_name=org_name,
-        org_address=org_address,
-        managing=managing,
+    kind = _member_organization_type(
+        account,
+        message="An api user registers Developer or Buyer organizations under itself, not api users.",
+        reason="Must be Developer or Buyer when api_user_id is given.",
     )
+    managing = _managing_api_user(acting_user=acting_user, api_user_id=api_user_id)
+    return _organization_with_first_user(account, organization_type=kind, managing=managing)
 
 
 @transaction.atomic
-def admin_organization_register(
-    *,
-    first_name: str,
-    last_name: str,
-    email: str,
-    organization_type: str,
-    org_name: str,
-    org_address: str = "",
-    password: str | None = None,
-    confirm_password: str | None = None,
-) -> User:
+def admin_organization_register(*, account: NewAccount) -> User:
     """The super admin adds a direct Developer or Buyer organization and its first user (its
     "Add Organizations", POST /api/admin/users). Without a password the user gets an e-mail
     link to choose one; with one, the confirmation e-mail (the password is never mailed)."""
-    kind = _organization_type(organization_type)
-    if kind == OrganizationType.API_USER:
-        raise InvalidInput(
-            "Api users register themselves (they receive their private key).",
-            errors={"organizationType": ["Must be Developer or Buyer."]},
-        )
-    user = _organization_with_first_user(
-        first_name=first_name,
-        last_name=last_name,
-        email=email,
-        password=password,
-        confirm_password=confirm_password,
-        organization_type=kind,
-        org_name=org_name,
-        org_address=org_address,
-        managing=None,
+    kind = _member_organization_type(
+        account,
+        message="Api users register themselves (they receive their private key).",
+        reason="Must be Developer or Buyer.",
     )
-    if password is None:
+    user = _organization_with_first_user(account, organization_type=kind, managing=None)
+    if account.password is None:
         enqueue("accounts.tasks.welcome_send", user.pk)
     else:
         enqueue("accounts.tasks.email_confirmation_send", user.pk)
     return user
 
 
-def organization_register_for(
-    *,
-    acting_user: User,
-    first_name: str,
-    last_name: str,
-    email: str,
-    organization_type: str,
-    org_name: str,
-    org_address: str = "",
-    password: str | None = None,
-    confirm_password: str | None = None,
-) -> User:
+def organization_register_for(*, acting_user: User, account: NewAccount) -> User:
     """A Developer or Buyer organization and its first user, registered by someone signed in
     (the "Add Organizations" pages and POST /api/admin/users): an api user's is managed by it
     (:func:`managed_organization_register`); anyone else's is a direct organization
     (:func:`admin_organization_register`)."""
     api_user: ApiUser | None = getattr(acting_user, "api_user", None) if acting_user.role == Role.API_USER else None
     if api_user is not None:
-        return managed_organization_register(
-            acting_user=acting_user,
-            api_user_id=api_user.api_user_id,
-            first_name=first_name,
-            last_name=last_name,
-            email=email,
-            organization_type=organization_type,
-            org_name=org_name,
-            org_address=org_address,
-            password=password,
-            confirm_password=confirm_password,
-        )
-    return admin_organization_register(
-        first_name=first_name,
-        last_name=last_name,
-        email=email,
-        organization_type=organization_type,
-        org_name=org_name,
-        org_address=org_address,
-        password=password,
-        confirm_password=confirm_password,
-    )
+        return managed_organization_register(acting_user=acting_user, api_user_id=api_user.api_user_id, account=account)
+    return admin_organization_register(account=account)
 
 
 # --- Access tokens ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from accounts import forms, selectors, services
+from accounts.fields import new_account
 from accounts.keys import private_key_download
 from accounts.models import Role
 from accounts.rules import API_USER_KEYS, OWN_ACCOUNT, SIGN_UP
@@ -27,16 +28,7 @@ def register(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = services.organization_sign_up(
-                first_name=data["firstName"],
-                last_name=data["lastName"],
-                email=data["email"],
-                password=data["password"],
-                confirm_password=data["confirmPassword"],
-                organization_type=data["organizationType"],
-                org_name=data["orgName"],
-                org_address=data["orgAddress"],
-            )
+            user = services.organization_sign_up(account=new_account(data))
         except DomainError as error:
             show_error(form, error)
         else:

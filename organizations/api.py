@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services as account_services
+from accounts.fields import new_account
 from accounts.models import User, UserStatus
 from devices.models import Country
 from drec.errors import InvalidInput, NotFound
@@ -313,17 +314,7 @@ class AdminUsersView(APIView):
     )
     def post(self, request):
         data = parse(AdminUserIn, request.data)
-        user = account_services.organization_register_for(
-            acting_user=request.user,
-            first_name=data["firstName"],
-            last_name=data["lastName"],
-            email=data["email"],
-            password=data.get("password") or None,
-            confirm_password=data.get("confirmPassword"),
-            organization_type=data["organizationType"],
-            org_name=data["orgName"],
-            org_address=data["orgAddress"],
-        )
+        user = account_services.organization_register_for(acting_user=request.user, account=new_account(data))
         return Response(MemberOut(user).data, status=201)
 
 

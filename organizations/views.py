@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from accounts import services as account_services
+from accounts.fields import new_account
 from accounts.models import Role, UserStatus
 from accounts.rules import MANAGED_ORGANIZATION_REGISTER
 from drec.errors import Conflict, DomainError, NotFound
@@ -234,15 +235,7 @@ def _add_organization(request, *, done: str):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = account_services.organization_register_for(
-                acting_user=request.user,
-                first_name=data["firstName"],
-                last_name=data["lastName"],
-                email=data["email"],
-                organization_type=data["organizationType"],
-                org_name=data["orgName"],
-                org_address=data["orgAddress"],
-            )
+            user = account_services.organization_register_for(acting_user=request.user, account=new_account(data))
         except DomainError as error:
             show_error(form, error)
         else:

@@ -6,7 +6,7 @@ import io
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.services import managed_organization_register
+from accounts.services import NewAccount, managed_organization_register
 from devices.benchmarks import device_csv
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +21,11 @@ DEVICE_KEYS = {
 
 
 def managed(api_user, *, email: str, organization_type: str, name: str):
+    account = NewAccount(
+        first_name="test", last_name="test", email=email, organization_type=organization_type, org_name=name
+    )
     return managed_organization_register(
-        acting_user=api_user, api_user_id=api_user.api_user.api_user_id,
-        first_name="test", last_name="test", email=email, organization_type=organization_type, org_name=name,
+        acting_user=api_user, api_user_id=api_user.api_user.api_user_id, account=account
     ).organization  # fmt: skip
 
 

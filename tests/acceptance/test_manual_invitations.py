@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.services import managed_organization_register
+from accounts.services import NewAccount, managed_organization_register
 
 pytestmark = pytest.mark.django_db
 
@@ -11,14 +11,11 @@ INVITATION_KEYS = {"createdAt", "updatedAt", "id", "email", "role", "status", "s
 
 
 def register_managed(api_user, *, email: str, organization_type: str, name: str):
+    account = NewAccount(
+        first_name="test", last_name="test", email=email, organization_type=organization_type, org_name=name
+    )
     return managed_organization_register(
-        acting_user=api_user,
-        api_user_id=api_user.api_user.api_user_id,
-        first_name="test",
-        last_name="test",
-        email=email,
-        organization_type=organization_type,
-        org_name=name,
+        acting_user=api_user, api_user_id=api_user.api_user.api_user_id, account=account
     ).organization
 
 
