@@ -32,9 +32,11 @@ test-fast: $(VENV)/.requirements-dev lint
 bench: $(VENV)/.requirements-dev
 	scripts/bench.sh $(ARGS)
 
+## ruff, then mypy with django-stubs (strict for services, selectors and drec/; see pyproject.toml).
 lint: $(VENV)/.requirements-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: $(VENV)/.requirements-dev
 	$(VENV)/bin/ruff check --fix .

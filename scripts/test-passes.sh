@@ -4,6 +4,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PYTEST=(.venv/bin/python -m pytest -n "${DREC_TEST_WORKERS:-auto}" --dist loadfile)
+# Python's default: bytecode kept in __pycache__ (git-ignored), which is also where pytest keeps
+# the test modules it rewrites for its assertions. With PYTHONDONTWRITEBYTECODE set, every
+# xdist worker parses and rewrites all the test modules again on each run (seconds apiece).
+unset PYTHONDONTWRITEBYTECODE
 
 run() {
   "${PYTEST[@]}" "$@"

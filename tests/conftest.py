@@ -10,13 +10,22 @@ import os
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.test import APIClient
 
-from accounts.models import Role, User
-from organizations.models import OrganizationType
-from tests.factories import OrganizationFactory, UserFactory, api_user_create
+from accounts.models import User
+from tests import shared
+from tests.personas import (
+    admin_get,
+    api_user_make,
+    buyer_make,
+    buyer_org_make,
+    developer_admin_make,
+    developer_org_make,
+    device_owner_make,
+    other_api_user_make,
+    sub_buyer_make,
+)
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by
 # the test itself (fixtures, assertions) are still synchronous and safe.
@@ -60,10 +69,22 @@ def _browser_before_database(request):
         request.getfixturevalue("browser")
 
 
-def _commits_for_real(item) -> bool:
-    names = getattr(item, "fixturenames", ())
-    marker = item.get_closest_marker("django_db")
-    return "live_server" in names or "transactional_db" in names or bool(marker and marker.kwargs.get("transaction"))
+_commits_for_real = shared.commits_for_real
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Name the test being set up to the data shared per module (tests/shared.py)."""
+    shared.RUNNING["item"] = item
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Roll back a module's shared data after the last test using it (tests/shared.py)."""
+    try:
+        return (yield)
+    finally:
+        shared.after(item, nextitem)
 
 
 # The slow tier: whole-system tests (subprocesses, servers, fuzzing, every persona through both
@@ -77,6 +98,30 @@ SLOW = (
     "tests/drec/test_openapi.py",
     "tests/drec/test_benchmarks.py",
 )
+# Marked e2e by tests/e2e/conftest.py.
+E2E = ("tests/e2e/",)
+
+
+def _left_out(config, marker: str) -> bool:
+    """Whether ``-m`` leaves out every test marked ``marker``, whatever its other marks: the
+    expression is ``not <marker>``, alone or as a term of a conjunction (``and`` only)."""
+    expression = " ".join((config.option.markexpr or "").split())
+    if not expression or "(" in expression or " or " in f" {expression} ":
+        return False
+    return f"not {marker}" in (term.strip() for term in expression.split(" and "))
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Do not even import the files of a tier ``-m`` leaves out (``make test-fast``): collecting
+    the fuzzing alone builds every schemathesis case, seconds in each xdist worker."""
+    try:
+        path = Path(str(collection_path)).relative_to(Path(str(config.rootpath))).as_posix()
+    except ValueError:
+        return None
+    for marker, prefixes in (("slow", SLOW), ("e2e", E2E)):
+        if any(path.startswith(prefix) or f"{path}/" == prefix for prefix in prefixes) and _left_out(config, marker):
+            return True
+    return None
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -89,6 +134,7 @@ def pytest_collection_modifyitems(config, items):
     other test runs after them (a test reaching the database through a fixture it looks up at
     run time would otherwise find it empty). Under pytest-xdist nothing orders tests across
     workers: `make test` runs the tests marked ``commits`` in a second pass of their own.
+    In each module, the tests using data it shares run first (tests/shared.py).
     """
     root = Path(str(config.rootpath))
     for item in items:
@@ -99,53 +145,54 @@ def pytest_collection_modifyitems(config, items):
         if Path(str(item.path)).relative_to(root).as_posix().startswith(SLOW):
             item.add_marker(pytest.mark.slow)
     items.sort(key=_commits_for_real)
+    shared.order(items)
 
 
 @pytest.fixture
 def admin_user(db) -> User:
     """The super admin seeded by the migrations."""
-    return User.objects.get(email=settings.DREC_ADMIN_EMAIL)
+    return admin_get()
 
 
 @pytest.fixture
 def api_user(db) -> User:
-    return api_user_create(email="apiuser1@example.com", organization_name="Integrator One")
+    return api_user_make()
 
 
 @pytest.fixture
 def other_api_user(db) -> User:
     """An api user of another tenant: must never see the first api user's data."""
-    return api_user_create(email="apiuser2@example.com", organization_name="Integrator Two")
+    return other_api_user_make()
 
 
 @pytest.fixture
 def developer_org(db):
-    return OrganizationFactory(name="Sunny Developers", organization_type=OrganizationType.DEVELOPER)
+    return developer_org_make()
 
 
 @pytest.fixture
 def buyer_org(db):
-    return OrganizationFactory(name="Green Buyers", organization_type=OrganizationType.BUYER)
+    return buyer_org_make()
 
 
 @pytest.fixture
 def developer_admin(developer_org) -> User:
-    return UserFactory(email="devadmin@example.com", role=Role.ORGANIZATION_ADMIN, organization=developer_org)
+    return developer_admin_make(developer_org)
 
 
 @pytest.fixture
 def device_owner(developer_org) -> User:
-    return UserFactory(email="owner@example.com", role=Role.DEVICE_OWNER, organization=developer_org)
+    return device_owner_make(developer_org)
 
 
 @pytest.fixture
 def buyer(buyer_org) -> User:
-    return UserFactory(email="buyer@example.com", role=Role.BUYER, organization=buyer_org)
+    return buyer_make(buyer_org)
 
 
 @pytest.fixture
 def sub_buyer(buyer_org) -> User:
-    return UserFactory(email="subbuyer@example.com", role=Role.SUB_BUYER, organization=buyer_org)
+    return sub_buyer_make(buyer_org)
 
 
 @pytest.fixture
@@ -198,12 +245,13 @@ def api_client() -> APIClient:
 
 
 @pytest.fixture
-def client_for():
-    """``client_for(user)``: an API client acting as ``user``."""
+def client_for(token_for):
+    """``client_for(user)``: an API client sending a real access token of ``user``, so every
+    request goes through the production lookup (drec.authentication, drec.rawsql)."""
 
     def make(user: User) -> APIClient:
         client = APIClient()
-        client.force_authenticate(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(user)}")
         return client
 
     return make

@@ -88,9 +88,10 @@ REFUSED_KEYS = {
 
 @pytest.mark.parametrize("case", list(REFUSED_KEYS))
 def test_unusable_public_keys_are_400_naming_public_key(client_for, api_user, row_counts, case):
+    client = client_for(api_user)
     before = row_counts()
 
-    response = client_for(api_user).post(KEYS_URL, {"publicKey": REFUSED_KEYS[case]()}, format="json")
+    response = client.post(KEYS_URL, {"publicKey": REFUSED_KEYS[case]()}, format="json")
 
     assert_error(response, 400, "publicKey")
     assert row_counts() == before
@@ -366,7 +367,7 @@ def test_a_client_assertion_cannot_be_replayed(api_client, api_user, api_user_rs
     replay = token_request(api_client, assertion)
 
     assert_error(replay, 401)
-    assert AccessToken.objects.filter(user=api_user).count() == 1
+    assert AccessToken.objects.filter(user=api_user, kind=TokenKind.CLIENT).count() == 1
 
 
 def test_a_used_jti_is_refused_even_in_a_newly_signed_assertion(api_client, api_user, api_user_rsa):
@@ -432,7 +433,7 @@ def test_wrong_grant_or_assertion_types_are_400(api_client, api_user, api_user_r
     response = token_request(api_client, client_assertion(api_user, api_user_rsa), as_json=as_json, **overrides)
 
     assert_error(response, 400, field)
-    assert not AccessToken.objects.exists()
+    assert not AccessToken.objects.filter(kind=TokenKind.CLIENT).exists()
 
 
 @pytest.mark.parametrize("missing", ["grant_type", "client_assertion_type", "client_assertion"])
@@ -462,4 +463,4 @@ def test_get_access_is_gone_and_points_to_the_token_endpoint(api_client, api_use
 
     body = assert_error(response, 410)
     assert "/api/auth/token" in body["message"]
-    assert not AccessToken.objects.exists()
+    assert not AccessToken.objects.filter(kind=TokenKind.CLIENT).exists()

@@ -88,16 +88,15 @@ def test_only_api_users_have_a_permission_status(request, token_for, persona):
     assert "emailConfirmed" in data
 
 
-def test_me_of_a_managed_organizations_member_names_the_managing_api_user(client_for, api_user):
+def test_a_managed_organizations_member_cannot_use_the_api_even_with_a_token(client_for, api_user):
+    """The api user acts for the organizations it manages (SPEC §2): their members' tokens,
+    however obtained, open nothing."""
     organization = managed_organization_create(api_user, name="Managed Co", organization_type="Developer")
     member = User.objects.create_user(
         "member@example.org", PASSWORD, role="OrganizationAdmin", organization=organization
     )
 
-    data = client_for(member).get(ME_URL).json()
-
-    assert data["api_user_id"] == str(api_user.api_user.api_user_id)
-    assert data["organization"]["api_user_id"] == str(api_user.api_user.api_user_id)
+    assert_error(client_for(member).get(ME_URL), 401)
 
 
 def test_me_needs_a_signed_in_caller(api_client):

@@ -16,6 +16,8 @@ from organizations.models import OrganizationType
 from tests.certificates.helpers import DAY, T0, certificates, claim_request, device_reading, issue, reservation_make
 from tests.factories import OrganizationFactory
 from tests.organizations.helpers import assert_error, managed_create, member_create
+from tests.personas import grants_give, persona_fixture, personas_make
+from tests.shared import shared_data, shared_fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -78,8 +80,7 @@ def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.content.decode())))
 
 
-@pytest.fixture
-def issued(developer, developer_admin, buyer, api_user, grant):
+def issued_make(developer, developer_admin, buyer, api_user):
     """Green Buyers' reservation "Schools" of Sunny Developers' SUN-1 (300 Wh/h) and Other
     Developers' MOON-1 (200 Wh/h): two daily certificates of 12,000 Wh. Other Buyers and the
     api user's tenant have one certificate each."""
@@ -97,8 +98,7 @@ def issued(developer, developer_admin, buyer, api_user, grant):
     )
     assert issue(other, T0 + DAY) == [3000]
 
-    grant(api_user, LOGS, "Read")
-    grant(api_user, RESERVATIONS, "Read", "Write")
+    grants_give(api_user, ((LOGS, "Read"), (RESERVATIONS, "Read", "Write")))
     tenant_developer, _ = managed_create(api_user, name="Tenant Developer", email="td@example.com")
     _tenant_buyer, tenant_member = managed_create(
         api_user, name="Tenant Buyer", organization_type=OrganizationType.BUYER, email="tb@example.com"
@@ -119,6 +119,23 @@ def issued(developer, developer_admin, buyer, api_user, grant):
         sun=sun,
         moon=moon,
     )
+
+
+PERSONAS = ("developer_admin", "buyer", "api_user")
+
+
+def _shared_build() -> dict:
+    """``issued``, once for the module's tests using it (tests/shared.py), with the personas it holds."""
+    personas = personas_make(PERSONAS, None)
+    issued = issued_make(personas["developer_admin"].organization, *(personas[name] for name in PERSONAS))
+    return {**personas, "issued": issued}
+
+
+_shared_data, shared_copy = shared_data(_shared_build, uses=("issued",), where=__name__)
+developer_org, developer_admin, buyer_org, buyer, api_user = (
+    persona_fixture(name, None) for name in ("developer_org", "developer_admin", "buyer_org", "buyer", "api_user")
+)
+issued = shared_fixture("issued", lambda request: issued_make(*map(request.getfixturevalue, ("developer", *PERSONAS))))
 
 
 # --- Claiming ---------------------------------------------------------------------------------

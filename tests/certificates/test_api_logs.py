@@ -25,6 +25,8 @@ from tests.certificates.helpers import (
 )
 from tests.factories import OrganizationFactory
 from tests.organizations.helpers import assert_error, managed_create, member_create
+from tests.personas import grants_give, persona_fixture, personas_make
+from tests.shared import shared_data, shared_fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -73,8 +75,7 @@ def account(organization) -> str:
     return f"drec:org:{organization.pk}"
 
 
-@pytest.fixture
-def world(developer, developer_admin, buyer, api_user, grant):
+def world_make(developer, developer_admin, buyer, api_user):
     """Direct tenant: Sunny Developers' SUN-1 (300 Wh/h) and Other Developers' MOON-1
     (200 Wh/h) in Green Buyers' daily reservation: two certificates of 12,000 Wh (7,200 +
     4,800). Other Buyers reserve Other Developers' MOON-2: two of 2,000 Wh. The api user's
@@ -92,8 +93,7 @@ def world(developer, developer_admin, buyer, api_user, grant):
     assert issue(shared, T0 + 2 * DAY) == [12000, 12000]
     assert issue(other, T0 + 2 * DAY) == [2000, 2000]
 
-    grant(api_user, LOGS, "Read")
-    grant(api_user, CLAIMS, "Read", "Write")
+    grants_give(api_user, ((LOGS, "Read"), (CLAIMS, "Read", "Write")))
     tenant_developer, _ = managed_create(api_user, name="Tenant Developer", email="tdev@example.com")
     tenant_buyer, tenant_member = managed_create(
         api_user, name="Tenant Buyer", organization_type=OrganizationType.BUYER, email="tbuyer@example.com"
@@ -119,6 +119,23 @@ def world(developer, developer_admin, buyer, api_user, grant):
         other_certificates=certificates(other),
         tenant_certificates=certificates(tenant),
     )
+
+
+PERSONAS = ("developer_admin", "buyer", "api_user")
+
+
+def _shared_build() -> dict:
+    """The world, once for the module's tests using it (tests/shared.py), with the personas it holds."""
+    personas = personas_make(PERSONAS, None)
+    world = world_make(personas["developer_admin"].organization, *(personas[name] for name in PERSONAS))
+    return {**personas, "world": world}
+
+
+_shared_data, shared_copy = shared_data(_shared_build, uses=("world",), where=__name__)
+developer_org, developer_admin, buyer_org, buyer, api_user = (
+    persona_fixture(name, None) for name in ("developer_org", "developer_admin", "buyer_org", "buyer", "api_user")
+)
+world = shared_fixture("world", lambda request: world_make(*map(request.getfixturevalue, ("developer", *PERSONAS))))
 
 
 # --- The item shape -----------------------------------------------------------------------

@@ -35,17 +35,31 @@ from tests.certificates.helpers import (
     ledger_trigger,
     reservation_make,
 )
+from tests.personas import persona_fixture, personas_make
+from tests.shared import shared_data, shared_fixture
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def issued(developer, buyer):
+def issued_make(developer, buyer):
     """Three certificates of 7000 Wh (three days of 7200 Wh: carries 200, 400, 600)."""
     device = device_reading(developer, "LEDGER", count=3 * 24, value=300)
     reservation = reservation_make(buyer, [device], frequency="daily")
     assert issue(reservation, T0 + 3 * DAY) == [7000, 7000, 7000]
     return certificates(reservation)
+
+
+def _shared_build() -> dict:
+    """``issued``, once for the module's tests using it (tests/shared.py), with the personas it holds."""
+    personas = personas_make(("developer_admin", "buyer"), None)
+    return {**personas, "issued": issued_make(personas["developer_admin"].organization, personas["buyer"])}
+
+
+_shared_data, shared_copy = shared_data(_shared_build, uses=("issued",), where=__name__)
+developer_org, developer_admin, buyer_org, buyer = (
+    persona_fixture(name, None) for name in ("developer_org", "developer_admin", "buyer_org", "buyer")
+)
+issued = shared_fixture("issued", lambda request: issued_make(*map(request.getfixturevalue, ("developer", "buyer"))))
 
 
 @pytest.fixture

@@ -28,6 +28,8 @@ from tests.certificates.helpers import (
 )
 from tests.factories import OrganizationFactory
 from tests.organizations.helpers import managed_create, member_create
+from tests.personas import persona_fixture, personas_make
+from tests.shared import shared_data, shared_fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -85,8 +87,7 @@ def claim_form(amount, **overrides) -> dict:
     return form
 
 
-@pytest.fixture
-def world(developer, buyer):
+def world_make(developer, buyer):
     """Green Buyers' "Schools" of Sunny Developers' SUN-1 (300 Wh/h) and Other Developers'
     MOON-1 (200 Wh/h): two daily certificates of 12,000 Wh; Other Buyers' "Elsewhere" of MOON-2
     (one of 3,000 Wh)."""
@@ -112,6 +113,19 @@ def world(developer, buyer):
         other_certificate=other.certificates.get(),
         other_developer_admin=member_create(other_developer, email="moon@example.com"),
     )
+
+
+def _shared_build() -> dict:
+    """The world, once for the module's tests using it (tests/shared.py), with the personas it holds."""
+    personas = personas_make(("developer_admin", "buyer"), None)
+    return {**personas, "world": world_make(personas["developer_admin"].organization, personas["buyer"])}
+
+
+_shared_data, shared_copy = shared_data(_shared_build, uses=("world",), where=__name__)
+developer_org, developer_admin, buyer_org, buyer = (
+    persona_fixture(name, None) for name in ("developer_org", "developer_admin", "buyer_org", "buyer")
+)
+world = shared_fixture("world", lambda request: world_make(*map(request.getfixturevalue, ("developer", "buyer"))))
 
 
 # --- All Certificate and Certified MeterReads ----------------------------------------------------

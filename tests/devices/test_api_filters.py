@@ -13,17 +13,17 @@ from organizations.models import OrganizationType
 from tests.devices.helpers import DEVICE_KEYS, MY_URL, PAGE_KEYS, UNGROUPED_URL, device_make, ids
 from tests.factories import OrganizationFactory
 from tests.organizations.helpers import assert_error, member_create
+from tests.personas import developer_org_make, persona_fixture
+from tests.shared import shared_data, shared_fixture
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def rival_org(db):
+def rival_org_make():
     return OrganizationFactory(name="Distant Solar", organization_type=OrganizationType.DEVELOPER)
 
 
-@pytest.fixture
-def fleet(developer_org, rival_org):
+def fleet_make(developer_org, rival_org):
     """Four devices of the direct developer, registered A, B, C, D (so D is the newest), and
     one of another direct developer that must never show up in its lists."""
     device_make(
@@ -69,6 +69,21 @@ def fleet(developer_org, rival_org):
         SDGBenefits=["SDG3"],
     )
     device_make(rival_org, "R-Rival", deviceTypeCode="TC120", countryCode="KEN")
+
+
+def _shared_build() -> dict:
+    """The fleet, once for the module's tests using it (tests/shared.py), with its organizations."""
+    developer_org, rival_org = developer_org_make(), rival_org_make()
+    return {"developer_org": developer_org, "rival_org": rival_org, "fleet": fleet_make(developer_org, rival_org)}
+
+
+# Here the fleet is what is shared (the folder's tenants are made per test).
+_shared_data, shared_copy = shared_data(_shared_build, uses=("fleet",), where=__name__)
+developer_org = persona_fixture("developer_org", None)
+rival_org = shared_fixture("rival_org", lambda request: rival_org_make())
+fleet = shared_fixture(
+    "fleet", lambda request: fleet_make(*map(request.getfixturevalue, ("developer_org", "rival_org")))
+)
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 The suite's persona fixtures are made by factories, which (unlike registration) do not give
 a user access to its own organization; here each persona is given that access, so they are
-the users registration would have made.
+the users registration would have made. A module with tests using ``tenants`` builds them
+once, with the personas they hold, for those tests (tests/shared.py).
 """
 
 from dataclasses import dataclass
@@ -12,7 +13,8 @@ import pytest
 from accounts.models import Role, User
 from organizations.models import Invitation, Organization, OrganizationType
 from tests.organizations.helpers import managed_create, member_create
-from tests.personas import api_users_with, buyer, developer_admin, device_owner, sub_buyer
+from tests.personas import grants_give, persona_fixture, personas_make
+from tests.shared import shared_data, shared_fixture
 
 API_USER_GRANTS = (
     ("ORGANIZATION_MANAGEMENT_CRUDL", "Read", "Delete"),
@@ -23,7 +25,7 @@ API_USER_GRANTS = (
 
 
 # API_USER_GRANTS are granted by the tests that need them; the api users start with none.
-api_user, other_api_user = api_users_with(())
+NO_GRANTS: tuple[tuple[str, ...], ...] = ()
 
 
 @pytest.fixture
@@ -72,10 +74,9 @@ class Tenants:
         return {name: value.pk for name, value in vars(self).items() if hasattr(value, "pk")}
 
 
-@pytest.fixture
-def tenants(api_user, other_api_user, grant_api_user_modules, developer_admin, device_owner, buyer, sub_buyer):
-    grant_api_user_modules(api_user)
-    grant_api_user_modules(other_api_user)
+def tenants_make(api_user, other_api_user, developer_admin, device_owner, buyer, sub_buyer) -> Tenants:
+    grants_give(api_user, API_USER_GRANTS)
+    grants_give(other_api_user, API_USER_GRANTS)
     managed, managed_admin = managed_create(api_user, name="Sunrise Homes", email="sunrise@example.com")
     managed_buyer, managed_buyer_admin = managed_create(
         api_user, name="Moonlight Buyers", organization_type=OrganizationType.BUYER, email="moonlight@example.com"
@@ -103,3 +104,29 @@ def tenants(api_user, other_api_user, grant_api_user_modules, developer_admin, d
         reader=member_create(developer_admin.organization, email="reader@example.com", role=Role.USER),
         buyer_reader=member_create(buyer.organization, email="buyer.reader@example.com", role=Role.USER),
     )
+
+
+PERSONAS = ("api_user", "other_api_user", "developer_admin", "device_owner", "buyer", "sub_buyer")
+
+
+def _shared_build() -> dict:
+    """The personas ``tenants`` holds, and the tenants, as their fixtures make them."""
+    personas = personas_make(PERSONAS, NO_GRANTS)
+    return {**personas, "tenants": tenants_make(*(personas[name] for name in PERSONAS))}
+
+
+_shared_data, shared_copy = shared_data(_shared_build, uses=("tenants",), where=__name__)
+api_user, other_api_user, developer_org, developer_admin, device_owner, buyer_org, buyer, sub_buyer = (
+    persona_fixture(name, NO_GRANTS)
+    for name in (
+        "api_user",
+        "other_api_user",
+        "developer_org",
+        "developer_admin",
+        "device_owner",
+        "buyer_org",
+        "buyer",
+        "sub_buyer",
+    )
+)
+tenants = shared_fixture("tenants", lambda request: tenants_make(*map(request.getfixturevalue, PERSONAS)))

@@ -4,7 +4,8 @@ Factories do not give a user access to its own organization (registration does):
 persona gets it, api users get the grants the super admin would approve for reserving
 (BUYER_RESERVATION_MANAGEMENT_CRUDL, all verbs; DEVICE_MANAGEMENT_CRUDL Read), and
 ``tenants`` builds two integrators, each with a managed Developer and Buyer organization, next
-to the direct developer and buyer organizations of the personas.
+to the direct developer and buyer organizations of the personas. A module with tests using
+``tenants`` builds them once, with the personas they hold, for those tests (tests/shared.py).
 """
 
 from dataclasses import dataclass
@@ -16,13 +17,13 @@ from devices.codes import code_lists_clear
 from organizations.models import Organization, OrganizationType
 from tests.factories import OrganizationFactory
 from tests.organizations.helpers import managed_create, member_create
-from tests.personas import api_users_with, buyer, developer_admin, device_owner, sub_buyer
+from tests.personas import device_owner, persona_fixture, personas_make, sub_buyer
+from tests.shared import shared_data, shared_fixture
 
 API_USER_GRANTS = (
     ("BUYER_RESERVATION_MANAGEMENT_CRUDL", "Read", "Write", "Update", "Delete"),
     ("DEVICE_MANAGEMENT_CRUDL", "Read"),
 )
-api_user, other_api_user = api_users_with(API_USER_GRANTS)
 
 
 @pytest.fixture(autouse=True)
@@ -55,8 +56,7 @@ class Tenants:
     buyer: User
 
 
-@pytest.fixture
-def tenants(api_user, other_api_user, developer_admin, buyer) -> Tenants:
+def tenants_make(api_user, other_api_user, developer_admin, buyer) -> Tenants:
     managed, _ = managed_create(api_user, name="Sunrise Homes", email="sunrise@example.com")
     managed_buyer, _ = managed_create(
         api_user, name="Moonlight Buyers", organization_type=OrganizationType.BUYER, email="moonlight@example.com"
@@ -81,3 +81,20 @@ def tenants(api_user, other_api_user, developer_admin, buyer) -> Tenants:
         buyer_org=buyer.organization,
         buyer=buyer,
     )
+
+
+PERSONAS = ("api_user", "other_api_user", "developer_admin", "buyer")
+
+
+def _shared_build() -> dict:
+    """The personas ``tenants`` holds, and the tenants, as their fixtures make them."""
+    personas = personas_make(PERSONAS, API_USER_GRANTS)
+    return {**personas, "tenants": tenants_make(*(personas[name] for name in PERSONAS))}
+
+
+_shared_data, shared_copy = shared_data(_shared_build, uses=("tenants",), where=__name__)
+api_user, other_api_user, developer_org, developer_admin, buyer_org, buyer = (
+    persona_fixture(name, API_USER_GRANTS)
+    for name in ("api_user", "other_api_user", "developer_org", "developer_admin", "buyer_org", "buyer")
+)
+tenants = shared_fixture("tenants", lambda request: tenants_make(*map(request.getfixturevalue, PERSONAS)))

@@ -5,7 +5,8 @@ the grants the super admin would approve for everything they do here. ``world`` 
 tenants (each integrator with a managed Developer and Buyer organization), the direct
 developer and buyer organizations of the personas, a rival direct developer and buyer, and
 one device in every Developer organization: enough to aim every request at something that is
-not the caller's.
+not the caller's. A module with tests using ``world`` builds it once, with its personas, for
+those tests (tests/shared.py).
 """
 
 from dataclasses import dataclass
@@ -20,7 +21,8 @@ from organizations.models import Organization, OrganizationType
 from tests.devices.helpers import device_make
 from tests.factories import OrganizationFactory
 from tests.organizations.helpers import managed_create, member_create
-from tests.personas import api_users_with, buyer, developer_admin, device_owner, sub_buyer
+from tests.personas import persona_fixture, personas_make
+from tests.shared import shared_data, shared_fixture
 
 ALL = ("Read", "Write", "Update", "Delete")
 API_USER_GRANTS = (
@@ -35,7 +37,6 @@ API_USER_GRANTS = (
     ("INVITATION_MANAGEMENT_CRUDL", *ALL),
     ("ADMIN_APIUSER_ORGANIZATION_CRUDL", *ALL),
 )
-api_user, other_api_user = api_users_with(API_USER_GRANTS)
 
 
 @pytest.fixture(autouse=True)
@@ -94,8 +95,7 @@ class World:
     other_device: Device  # of other_managed
 
 
-@pytest.fixture
-def world(admin_user, api_user, other_api_user, developer_admin, device_owner, buyer, sub_buyer) -> World:
+def world_make(admin_user, api_user, other_api_user, developer_admin, device_owner, buyer, sub_buyer) -> World:
     managed, managed_admin = managed_create(api_user, name="Sunrise Homes", email="sunrise@example.com")
     managed_buyer, managed_buyer_admin = managed_create(
         api_user, name="Moonlight Buyers", organization_type=OrganizationType.BUYER, email="moonlight@example.com"
@@ -134,6 +134,33 @@ def world(admin_user, api_user, other_api_user, developer_admin, device_owner, b
         managed_device=device_make(managed, "MANAGED-1"),
         other_device=device_make(other_managed, "OTHER-1"),
     )
+
+
+PERSONAS = ("admin_user", "api_user", "other_api_user", "developer_admin", "device_owner", "buyer", "sub_buyer")
+
+
+def _shared_build() -> dict:
+    """The personas of the world, and the world, as their fixtures make them."""
+    personas = personas_make(PERSONAS, API_USER_GRANTS)
+    return {**personas, "world": world_make(*(personas[name] for name in PERSONAS))}
+
+
+_shared_data, shared_copy = shared_data(_shared_build, uses=("world",), where=__name__)
+admin_user, api_user, other_api_user, developer_org, developer_admin, device_owner, buyer_org, buyer, sub_buyer = (
+    persona_fixture(name, API_USER_GRANTS)
+    for name in (
+        "admin_user",
+        "api_user",
+        "other_api_user",
+        "developer_org",
+        "developer_admin",
+        "device_owner",
+        "buyer_org",
+        "buyer",
+        "sub_buyer",
+    )
+)
+world = shared_fixture("world", lambda request: world_make(*map(request.getfixturevalue, PERSONAS)))
 
 
 @pytest.fixture

@@ -279,7 +279,7 @@ def test_15_04_every_token_issuance_applies_the_sign_in_rules_and_client_tokens_
     elif problem == "suspended-api-user":
         User.objects.filter(pk=api_user.pk).update(status=UserStatus.SUSPENDED)
         assert_error(token_request(api_client, client_assertion(api_user, key)), 401)
-        assert not AccessToken.objects.filter(user=api_user).exists()
+        assert not AccessToken.objects.filter(user=api_user, kind=TokenKind.CLIENT).exists()
     else:
         answer = token_request(api_client, client_assertion(api_user, key)).json()
         token = answer["access_token"]
