@@ -1,7 +1,5 @@
 """API authentication: ``Authorization: Bearer <access token>``."""
 
-from typing import TYPE_CHECKING
-
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
@@ -10,11 +8,6 @@ from rest_framework.request import Request
 from accounts.models import AccessToken, User
 from accounts.selectors import access_token_user
 from drec.errors import Unauthorized
-
-if TYPE_CHECKING:
-    # For annotations only: drf-spectacular's schema module imports DRF's views, which import
-    # this module (DEFAULT_AUTHENTICATION_CLASSES).
-    from drf_spectacular.openapi import AutoSchema
 
 
 class BearerTokenAuthentication(BaseAuthentication):
@@ -40,5 +33,5 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     target_class = "drec.authentication.BearerTokenAuthentication"
     name = "access-token"
 
-    def get_security_definition(self, auto_schema: "AutoSchema") -> dict[str, str]:
+    def get_security_definition(self, auto_schema: object) -> dict[str, str]:
         return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

@@ -6,12 +6,10 @@ operation here, once, so that generated clients (and the API fuzzing of tests/fu
 """
 
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    # For annotations only: drf-spectacular imports this hook while generating the schema.
-    from drf_spectacular.generators import SchemaGenerator
-    from rest_framework.request import Request
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.request import Request
 
 ERROR_COMPONENT = "Error"
 ERROR_SCHEMA = {
@@ -47,7 +45,7 @@ HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "tra
 
 
 def error_responses(
-    result: dict[str, Any], generator: "SchemaGenerator", request: "Request | None", public: bool
+    result: dict[str, Any], generator: SchemaGenerator, request: Request | None, public: bool
 ) -> dict[str, Any]:
     """Add the Error component and the shared error answers to every operation; an answer an
     operation already declares keeps its description and gets the Error body if it had none."""
