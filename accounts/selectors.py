@@ -14,7 +14,7 @@ from accounts.backends import login_allowed
 from accounts.models import AccessToken, ApiUser, ApiUserKey, Role, User
 from acl.selectors import granted_masks_sql
 from drec import rawsql
-from drec.errors import Unauthorized
+from drec.errors import Conflict, Unauthorized
 from organizations.models import Organization
 
 TOKEN_REVOKED = "Token revoked. Please log in again."  # noqa: S105 (a message)
@@ -123,3 +123,15 @@ def api_user_list(*, user: User, organization_name: str = "") -> QuerySet[User]:
 
 def key_list(*, api_user: ApiUser) -> QuerySet[ApiUserKey]:
     return api_user.keys.order_by("created_at")
+
+
+def email_unused(email: str, *, user: User | None = None) -> str:
+    """``email`` as accounts store it (stripped, lower case), if no account but ``user`` has it;
+    a conflict otherwise. Every door's account forms check with it."""
+    email = email.strip().lower()
+    others = User.objects.filter(email=email)
+    if user is not None:
+        others = others.exclude(pk=user.pk)
+    if others.exists():
+        raise Conflict(f"User with email {email} already exists", errors={"email": ["Already registered."]})
+    return email

@@ -37,6 +37,7 @@ from accounts.models import (
     UserStatus,
 )
 from accounts.rules import MANAGED_ORGANIZATION_REGISTER
+from accounts.selectors import email_unused
 from drec.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
 from drec.permissions import FORBIDDEN
 from drec.tasks import enqueue
@@ -196,8 +197,7 @@ def _organization_with_first_user(
         _password_check(
             password, account.confirm_password, user=user, field="password", confirm_field="confirmPassword"
         )
-    if User.objects.filter(email=email).exists():
-        raise Conflict(f"User with email {email} already exists", errors={"email": ["Already registered."]})
+    email_unused(email)
     if Organization.objects.filter(name__iexact=org_name).exists():
         raise Conflict(
             f'Organization "{org_name}" already exists, please use another organization name',
@@ -525,8 +525,7 @@ def user_profile_update(
         if not password or not user.check_password(password):
             reason = "Incorrect." if password else "Required to change the e-mail."
             raise InvalidInput(f"password: {reason}", errors={"password": [reason]})
-        if User.objects.filter(email=email).exclude(pk=user.pk).exists():
-            raise Conflict(f"User with email {email} already exists", errors={"email": ["Already registered."]})
+        email_unused(email, user=user)
         EmailAddress.objects.filter(user=user).delete()
         EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
         enqueue("accounts.tasks.email_confirmation_send", user.pk)

@@ -21,7 +21,8 @@ class RequestedGrant:
     verbs: list[str]
 
 
-def _verbs_mask(verbs: list[str], *, field: str = "permissions") -> int:
+def verbs_mask(verbs: list[str], *, field: str = "permissions") -> int:
+    """The mask of ``verbs`` (at least one, all known); every door's forms validate with it."""
     if not verbs:
         raise InvalidInput(f"{field}: choose at least one permission.", errors={field: ["Choose at least one."]})
     mask = 0
@@ -32,9 +33,9 @@ def _verbs_mask(verbs: list[str], *, field: str = "permissions") -> int:
     return mask
 
 
-def _mask_within(module: AclModule, verbs: list[str], *, field: str = "permissions") -> int:
-    """The mask of ``verbs``, which must all be verbs ``module`` offers."""
-    mask = _verbs_mask(verbs, field=field)
+def grant_mask(module: AclModule, verbs: list[str], *, field: str = "permissions") -> int:
+    """The mask of ``verbs``, which must all be verbs ``module`` offers (every door's check)."""
+    mask = verbs_mask(verbs, field=field)
     if mask & ~module.permissions_value:
         extra = ", ".join(mask_to_verbs(mask & ~module.permissions_value))
         offered = ", ".join(module.permissions)
@@ -55,14 +56,20 @@ def _module(module_id: int) -> AclModule:
 # --- Modules ----------------------------------------------------------------------------
 
 
-def module_create(*, name: str, description: str, status: str, permissions: list[str]) -> AclModule:
-    """A new module (endpoints added later can declare it)."""
+def module_name_check(name: str) -> str:
+    """A new module's name, stripped; taken in any case is a conflict."""
     name = name.strip()
-    mask = _verbs_mask(permissions)
-    if status not in ModuleStatus.values:
-        raise InvalidInput("status must be Enable or Disable.", errors={"status": ["Must be Enable or Disable."]})
     if AclModule.objects.filter(name__iexact=name).exists():
         raise Conflict(f"This Module Permission name {name} already exists", errors={"name": ["Already exists."]})
+    return name
+
+
+def module_create(*, name: str, description: str, status: str, permissions: list[str]) -> AclModule:
+    """A new module (endpoints added later can declare it)."""
+    mask = verbs_mask(permissions)
+    if status not in ModuleStatus.values:
+        raise InvalidInput("status must be Enable or Disable.", errors={"status": ["Must be Enable or Disable."]})
+    name = module_name_check(name)
     try:
         return AclModule.objects.create(
             name=name, description=description.strip(), status=status, permissions_value=mask
@@ -78,7 +85,7 @@ def module_update(*, module_id: int, permissions: list[str], status: str | None 
     module = AclModule.objects.select_for_update().filter(pk=module_id).first()
     if module is None:
         raise NotFound(f"No ACL module with id {module_id}")
-    module.permissions_value = _verbs_mask(permissions)
+    module.permissions_value = verbs_mask(permissions)
     if status is not None:
         if status not in ModuleStatus.values:
             raise InvalidInput("status must be Enable or Disable.", errors={"status": ["Must be Enable or Disable."]})
@@ -90,12 +97,27 @@ def module_update(*, module_id: int, permissions: list[str], status: str | None 
 # --- Grants -----------------------------------------------------------------------------
 
 
+def _await_approval(grant: ModulePermission) -> None:
+    """An api user's grant that changed waits, inactive, for the super admin's decision on the
+    api user's request, which returns to ``Request``."""
+    grant.is_active = False
+    ApiUser.objects.filter(user=grant.user).update(permission_status=PermissionStatus.REQUEST)
+
+
+@transaction.atomic
 def permission_create(
-    *, module_id: int, entity_type: str, entity_id: int, permissions: list[str], active: bool = True
+    *,
+    module_id: int,
+    entity_type: str,
+    entity_id: int,
+    permissions: list[str],
+    active: bool = True,
+    reapprove: bool = False,
 ) -> ModulePermission:
-    """A grant made by the super admin: to a role, or to one api user."""
+    """A grant made by the super admin: to a role, or to one api user. With ``reapprove`` (the
+    back office's api-user grants) an api user's new grant waits for approval like a request."""
     module = _module(module_id)
-    mask = _mask_within(module, permissions)
+    mask = grant_mask(module, permissions)
     grant = ModulePermission(module=module, entity_type=entity_type, permissions_value=mask, is_active=active)
     if entity_type == EntityType.ROLE:
         role = UserRole.objects.filter(pk=entity_id).first()
@@ -110,6 +132,8 @@ def permission_create(
                 errors={"entityId": ["Not an api user."]},
             )
         grant.user, grantee = user, user.email
+        if reapprove:
+            _await_approval(grant)
     else:
         raise InvalidInput("entityType must be Role or User.", errors={"entityType": ["Must be Role or User."]})
     try:
@@ -124,18 +148,24 @@ def permission_create(
 
 @transaction.atomic
 def permission_update(
-    *, acting_user: User, permission_id: int, permissions: list[str], active: bool | None = None
+    *,
+    acting_user: User,
+    permission_id: int,
+    permissions: list[str],
+    active: bool | None = None,
+    reapprove: bool = False,
 ) -> ModulePermission:
     """Change a grant's verbs. The super admin may change any grant (and its status); an api
     user only its own, which then waits for approval again: the grant goes inactive and the
-    api user's request returns to ``Request``. Grants the caller may not see answer 404."""
+    api user's request returns to ``Request``. ``reapprove`` makes the super admin's edit of an
+    api user's grant wait the same way (the back office). Grants the caller may not see
+    answer 404."""
     grant = permission_list(user=acting_user).select_for_update(of=("self",)).filter(pk=permission_id).first()
     if grant is None:
         raise NotFound(f"No permission found with id {permission_id}")
-    grant.permissions_value = _mask_within(grant.module, permissions)
-    if acting_user.role == Role.API_USER:
-        grant.is_active = False
-        ApiUser.objects.filter(user=acting_user).update(permission_status=PermissionStatus.REQUEST)
+    grant.permissions_value = grant_mask(grant.module, permissions)
+    if grant.entity_type == EntityType.USER and (acting_user.role == Role.API_USER or reapprove):
+        _await_approval(grant)
     elif active is not None:
         grant.is_active = active
     grant.save(update_fields=["permissions_value", "is_active", "updated_at"])
@@ -161,7 +191,7 @@ def api_user_permission_request(*, user: User, items: list[RequestedGrant]) -> l
             if module.id in seen:
                 raise InvalidInput("aclmodulesId: listed twice.", errors={"aclmodulesId": ["Listed twice."]})
             seen.add(module.id)
-            wanted.append((module, _mask_within(module, item.verbs, field=module.name)))
+            wanted.append((module, grant_mask(module, item.verbs, field=module.name)))
         except InvalidInput as error:
             errors.append({"index": index, "message": error.message})
     if errors:
@@ -212,7 +242,7 @@ def role_permissions_set(*, role_id: int, grants: dict[int, list[str]]) -> list[
     saved = []
     for module_id, verbs in grants.items():
         module = _module(module_id)
-        mask = _mask_within(module, verbs, field=module.name)
+        mask = grant_mask(module, verbs, field=module.name)
         grant, _created = ModulePermission.objects.update_or_create(
             module=module,
             role=role,

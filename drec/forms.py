@@ -19,7 +19,7 @@ def on_form(error: DomainError) -> DomainError:
     return error
 
 
-def show_error(form: forms.Form, error: DomainError) -> None:
+def show_error(form: forms.BaseForm, error: DomainError) -> None:
     """Attach ``error`` to ``form``: each named field gets its reasons, the rest goes on top."""
     on_form(error)
     placed = False

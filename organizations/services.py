@@ -10,6 +10,7 @@ from django.db.models import ProtectedError
 from guardian.shortcuts import assign_perm
 
 from accounts.models import Role, User, UserStatus
+from accounts.selectors import email_unused
 from drec.errors import Conflict, Forbidden, InvalidInput, NotFound
 from drec.tasks import enqueue
 from organizations import selectors
@@ -102,9 +103,7 @@ def member_update(
         raise Forbidden("The super admin's account is edited by the super admin only.")
     if status not in UserStatus.values:
         raise InvalidInput(f"status must be one of {', '.join(UserStatus.values)}.", errors={"status": ["Unknown."]})
-    email = email.strip().lower()
-    if User.objects.filter(email=email).exclude(pk=member.pk).exists():
-        raise Conflict(f"User with email {email} already exists", errors={"email": ["Already registered."]})
+    email = email_unused(email, user=member)
     if email != member.email:
         EmailAddress.objects.filter(user=member).delete()
         EmailAddress.objects.create(user=member, email=email, primary=True, verified=False)
