@@ -8,6 +8,7 @@ database, so every login path (allauth, the API, Django admin) sees the same ans
 import uuid
 from typing import Any, ClassVar
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
@@ -220,3 +221,12 @@ class UsedClientAssertion(models.Model):
 
     def __str__(self) -> str:
         return self.jti
+
+
+class EmailAddressRecord(EmailAddress):
+    """allauth's e-mail addresses, shown in the back office's Accounts section (one section)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "e-mail address"
+        verbose_name_plural = "e-mail addresses"

@@ -4,6 +4,8 @@ Verbs are bits of a mask (SPEC §4): Read=1, Write=2, Update=4, Delete=8. The ma
 single stored truth; the verb list of the API is derived from it.
 """
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 
@@ -114,3 +116,35 @@ class ModulePermission(TimestampedModel):
     def entity_id(self) -> int | None:
         """The grantee's id: the role's or the api user's (None only before a grant is made)."""
         return self.role_id if self.entity_type == EntityType.ROLE else self.user_id
+
+
+class RoleGrantManager(models.Manager["RoleGrant"]):
+    def get_queryset(self) -> models.QuerySet["RoleGrant"]:
+        return super().get_queryset().filter(entity_type=EntityType.ROLE)
+
+
+class ApiUserGrantManager(models.Manager["ApiUserGrant"]):
+    def get_queryset(self) -> models.QuerySet["ApiUserGrant"]:
+        return super().get_queryset().filter(entity_type=EntityType.USER)
+
+
+class RoleGrant(ModulePermission):
+    """The role grants, on their own page of the back office (Django admin)."""
+
+    objects: ClassVar[RoleGrantManager] = RoleGrantManager()
+
+    class Meta:
+        proxy = True
+        ordering = ["role_id", "module_id"]
+        verbose_name = "role grant"
+
+
+class ApiUserGrant(ModulePermission):
+    """The api users' grants (their requests), on their own page of the back office."""
+
+    objects: ClassVar[ApiUserGrantManager] = ApiUserGrantManager()
+
+    class Meta:
+        proxy = True
+        ordering = ["user_id", "module_id"]
+        verbose_name = "API user grant"
