@@ -1,5 +1,6 @@
 """Benchmarks of the project package (`make bench`): the hand-written token lookup of
-drec.rawsql against the same lookup written with the ORM.
+drec.rawsql against the same lookup written with the ORM; and the back office's changelists
+at scale (drec/admin_benchmarks.py).
 
 Run alone: ``manage.py bench --only "token lookup"`` (``--scale 0.1`` for a quick try). The
 caller's data is made inside a transaction that is rolled back, so any database will do.
@@ -18,6 +19,7 @@ from accounts.models import AccessToken, ApiUser, Role, TokenKind, User
 from accounts.services import access_token_issue
 from acl.models import AclModule, EntityType, ModulePermission
 from acl.selectors import granted_masks
+from drec.admin_benchmarks import admin_changelists
 from drec.bench import Benchmark, Result
 from organizations.models import Organization, OrganizationType
 
@@ -134,4 +136,4 @@ def token_lookup(scale: float = 1.0) -> list[Result]:
     ]
 
 
-BENCHMARKS = [Benchmark("token lookup", token_lookup)]
+BENCHMARKS = [Benchmark("token lookup", token_lookup), Benchmark("admin changelists", admin_changelists)]

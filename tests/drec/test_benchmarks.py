@@ -2,8 +2,11 @@
 
 import pytest
 
+from certificates.models import Certificate
 from devices.benchmarks import bulk_vs_copy
+from drec.admin_benchmarks import admin_changelists
 from drec.bench import table
+from reads.models import MeterRead
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -58,3 +61,15 @@ def test_token_lookup_benchmark_compares_the_hand_written_lookup_with_the_orm():
     assert results[1].figure.startswith("2 statements, ")
     assert all(result.met is None for result in results)  # reference figures
     assert "µs" in table(results)
+
+
+@pytest.mark.django_db
+def test_admin_changelists_benchmark_times_every_page_and_leaves_no_data():
+    results = admin_changelists(scale=0.01)
+    pages = [result for result in results if result.met is not None]
+    assert len(pages) >= 5
+    assert any("/django-admin/reads/meterread/" in result.name for result in pages)
+    assert any("/django-admin/certificates/certificate/" in result.name for result in pages)
+    assert all(result.met for result in pages), table(results)
+    assert not MeterRead.objects.exists()
+    assert not Certificate.objects.exists()
