@@ -19,6 +19,7 @@ from accounts import services
 from accounts.models import AccessToken, ApiUser, ApiUserKey, EmailAddressRecord, PermissionStatus, Role, User, UserRole
 from accounts.selectors import email_unused
 from acl import services as acl_services
+from acl.admin import VerbsColumn
 from acl.models import ApiUserGrant, RoleGrant
 from drec.admin import (
     CappedCountPaginator,
@@ -102,14 +103,10 @@ class UserAdmin(ServiceAdmin):
         )
 
 
-class RoleGrantInline(ReadOnlyTabularInline):
+class RoleGrantInline(VerbsColumn, ReadOnlyTabularInline):
     model = RoleGrant
     fields = ("module", "verbs", "is_active")
     readonly_fields = fields
-
-    @admin.display(description="Permissions")
-    def verbs(self, grant: RoleGrant) -> str:
-        return ", ".join(grant.permissions)
 
 
 @admin.register(UserRole)

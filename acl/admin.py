@@ -28,6 +28,14 @@ def verbs_field(label: str = "Permissions") -> forms.MultipleChoiceField:
     return forms.MultipleChoiceField(label=label, choices=VERB_CHOICES, widget=forms.CheckboxSelectMultiple)
 
 
+class VerbsColumn:
+    """A "Permissions" column: the verbs of a module or a grant, by name."""
+
+    @admin.display(description="Permissions")
+    def verbs(self, record: AclModule | ModulePermission) -> str:
+        return ", ".join(record.permissions)
+
+
 class AclModuleForm(forms.ModelForm):
     permissions = verbs_field("Verbs it offers")
 
@@ -51,7 +59,7 @@ class AclModuleForm(forms.ModelForm):
         return data
 
 
-class GrantInline(ReadOnlyTabularInline):
+class GrantInline(VerbsColumn, ReadOnlyTabularInline):
     model = ModulePermission
     fields = ("entity_type", "grantee", "verbs", "is_active")
     readonly_fields = fields
@@ -64,13 +72,9 @@ class GrantInline(ReadOnlyTabularInline):
     def grantee(self, grant: ModulePermission) -> str:
         return grant.role.name if grant.role is not None else str(grant.user)
 
-    @admin.display(description="Permissions")
-    def verbs(self, grant: ModulePermission) -> str:
-        return ", ".join(grant.permissions)
-
 
 @admin.register(AclModule)
-class AclModuleAdmin(ServiceAdmin):
+class AclModuleAdmin(VerbsColumn, ServiceAdmin):
     form = AclModuleForm
     list_display = ("name", "status", "verbs", "description")
     list_filter = ("status",)
@@ -84,10 +88,6 @@ class AclModuleAdmin(ServiceAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Endpoints declare their module by name (drec/routes.py): disable a module instead.
         return False
-
-    @admin.display(description="Verbs")
-    def verbs(self, module: AclModule) -> str:
-        return ", ".join(module.permissions)
 
     def save_model(self, request: HttpRequest, obj: AclModule, form: forms.ModelForm, change: bool) -> None:
         data = form.cleaned_data
@@ -149,7 +149,7 @@ class ApiUserGrantForm(GrantForm):
         self.instance.entity_type = EntityType.USER
 
 
-class GrantAdmin(ServiceAdmin):
+class GrantAdmin(VerbsColumn, ServiceAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: ModulePermission | None = None) -> tuple[str, ...]:
         # A grant stays with its module and grantee (acl.services.permission_update changes verbs).
         return ("grantee", "module") if obj is not None else ()
@@ -157,10 +157,6 @@ class GrantAdmin(ServiceAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # No door deletes grants: a role grant is set inactive, an api user's withdrawn (Deactive).
         return False
-
-    @admin.display(description="Permissions")
-    def verbs(self, grant: ModulePermission) -> str:
-        return ", ".join(grant.permissions)
 
 
 @admin.register(RoleGrant)

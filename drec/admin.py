@@ -50,9 +50,8 @@ ABSENT: dict[str, str] = {
 }
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Records whose integrity services, the database or the ledger keep: findable and readable,
-    never added, changed or deleted here, not even by a superuser (a direct POST answers 403)."""
+class NoWrites:
+    """No add, change or delete, not even for a superuser (a direct POST answers 403)."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -64,21 +63,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
 
-class ReadOnlyTabularInline(admin.TabularInline):  # type: ignore[type-arg]
+class ReadOnlyAdmin(NoWrites, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Records whose integrity services, the database or the ledger keep: findable and readable,
+    never written here."""
+
+
+class ReadOnlyTabularInline(NoWrites, admin.TabularInline):  # type: ignore[type-arg]
     """A read-only list of related records, each linking to its own page."""
 
     extra = 0
     can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class CappedCountPaginator(Paginator):  # type: ignore[type-arg]
