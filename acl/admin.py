@@ -137,6 +137,8 @@ class RoleGrantForm(GrantForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.entity_type = EntityType.ROLE
+        if not self.instance.pk:
+            self.initial.setdefault("is_active", True)  # a new role grant is active, as by the API
 
 
 class ApiUserGrantForm(GrantForm):
