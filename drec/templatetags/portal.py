@@ -1,10 +1,12 @@
 """Template helpers of the portal: form fields in the portal's look, and the access check."""
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms, template
+from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from accounts.models import User
@@ -47,6 +49,27 @@ def instant(value: T) -> T | datetime:
         except ValueError:
             return value
     return value
+
+
+@register.filter
+def when(value: datetime | date | str | None, zone: str | None = None) -> str:
+    """A moment for people: ``{{ read.end|when:device.timezone }}`` gives "1 Dec 2026, 21:00 UTC"
+    (in the zone named, an IANA name such as a device's, else the portal's); a date gives
+    "1 Dec 2026"; an API answer's ISO string is read first; nothing gives "—"."""
+    value = instant(value)
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, datetime):
+        return f"{value.day} {value:%b %Y}"
+    try:
+        tz = ZoneInfo(zone) if zone else timezone.get_current_timezone()
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = timezone.get_current_timezone()
+    local = timezone.localtime(value, tz) if timezone.is_aware(value) else value
+    name = local.tzname() or "UTC"
+    return f"{local.day} {local:%b %Y, %H:%M} {name}"
 
 
 @register.filter
