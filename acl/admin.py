@@ -36,17 +36,21 @@ class VerbsColumn:
         return ", ".join(record.permissions)
 
 
-class AclModuleForm(forms.ModelForm):
-    permissions = verbs_field("Verbs it offers")
-
-    class Meta:
-        model = AclModule
-        fields = ("name", "description", "status")
+class VerbsForm(forms.ModelForm):
+    """A module's or a grant's verbs as checkboxes, ticked from the record's mask."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["permissions"] = self.instance.permissions
+
+
+class AclModuleForm(VerbsForm):
+    permissions = verbs_field("Verbs it offers")
+
+    class Meta:
+        model = AclModule
+        fields = ("name", "description", "status")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -104,15 +108,10 @@ class AclModuleAdmin(VerbsColumn, ServiceAdmin):
         obj.refresh_from_db()
 
 
-class GrantForm(forms.ModelForm):
+class GrantForm(VerbsForm):
     """Verbs as checkboxes, within the module's (acl.services.grant_mask: the API's check)."""
 
     permissions = verbs_field()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.initial["permissions"] = self.instance.permissions
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
