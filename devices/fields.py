@@ -6,8 +6,8 @@ column, the portal form's field: the same name everywhere), the model attribute 
 The API's ``DeviceIn``, the CSV row parser and the portal's ``DeviceForm`` are built from
 this list, and :func:`device_fields` maps what they parsed to the services' names, so a
 field, its limits and its required-ness are written here and nowhere else. The rules that
-need the database or several fields (code lists, ranges, dates) are
-``devices.services.device_rules``.
+need the database or several fields (code lists, ranges, a number's bounds and digits, dates)
+are ``devices.services.device_rules``: the fields only parse, so one submit names every problem.
 """
 
 from collections.abc import Callable, Iterable, Mapping
@@ -67,7 +67,8 @@ class DeviceField:
     label: str
     required: bool = False
     max_length: int | None = None
-    digits: tuple[int, int] | None = None  # (max_digits, decimal_places)
+    digits: tuple[int, int] | None = None  # (max_digits, decimal_places): checked by the rules, in words
+    bounds: tuple[int, int] | None = None  # the least and greatest value, checked by the rules
     help_text: str = ""
     in_csv: bool = True
     in_form: bool = True
@@ -93,15 +94,25 @@ class DeviceField:
                 options["max_length"] = 20
             return serializers.ListField(child=Text(max_length=self.max_length), **options)
         if self.kind == "decimal":
-            max_digits, places = self._digits()
-            return serializers.DecimalField(max_digits=max_digits, decimal_places=places, **options)
+            # Any number parses: its range and digits are rules (devices.services), so a number out
+            # of range is named with the other problems, in words, not as a count of digits.
+            self._digits()
+            options["error_messages"] = {"invalid": f"{self.label} must be a number."}
+            return serializers.DecimalField(max_digits=None, decimal_places=None, **options)
         if self.kind == "datetime":
             return serializers.DateTimeField(**options)
         return serializers.BooleanField(**options)
 
     def form_field(self) -> forms.Field:
         """The field of the portal's device card (choices are filled per form, from the code lists)."""
-        common: dict[str, Any] = {"label": self.label, "required": self.required}
+        label = self.label
+        messages = {
+            "required": f"{label} is required.",
+            "invalid": f"{label} must be a date and time." if self.kind == "datetime" else f"{label} must be a number.",
+            "invalid_choice": f"Pick {label} from the list.",
+            "max_length": f"{label} can have at most %(limit_value)d characters (it has %(show_value)d).",
+        }
+        common: dict[str, Any] = {"label": label, "required": self.required, "error_messages": messages}
         if self.kind == "text":
             if self.max_length is None:
                 return forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), **common)
@@ -111,8 +122,9 @@ class DeviceField:
         if self.kind == "codes":
             return forms.MultipleChoiceField(widget=forms.SelectMultiple(attrs={"size": 5}), **common)
         if self.kind == "decimal":
-            max_digits, places = self._digits()
-            return forms.DecimalField(max_digits=max_digits, decimal_places=places, **common)
+            # As the API's: any number parses, the rules say what is wrong with it (devices.services).
+            self._digits()
+            return forms.DecimalField(**common)
         if self.kind == "datetime":
             return forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **common)
         if self.kind == "bool":
@@ -143,8 +155,8 @@ DEVICE_FIELDS: tuple[DeviceField, ...] = (
     ),
     DeviceField("projectName", "project_name", "text", "Project Name", max_length=255),
     DeviceField("address", "address", "text", "Address", required=True, max_length=500),
-    DeviceField("latitude", "latitude", "decimal", "Latitude", required=True, digits=(11, 9)),
-    DeviceField("longitude", "longitude", "decimal", "Longitude", required=True, digits=(12, 9)),
+    DeviceField("latitude", "latitude", "decimal", "Latitude", required=True, digits=(11, 9), bounds=(-90, 90)),
+    DeviceField("longitude", "longitude", "decimal", "Longitude", required=True, digits=(12, 9), bounds=(-180, 180)),
     DeviceField(
         "countryCode",
         "country_id",

@@ -7,7 +7,8 @@ are keyed by the wire names the caller used.
 
 import re
 from datetime import UTC
-from typing import Any
+from decimal import Decimal
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
@@ -15,9 +16,10 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from devices.codes import code_lists, sdg_codes
-from devices.fields import DEVICE_FIELDS, DeviceFields, wire_key
+from devices.fields import BY_ATTRIBUTE, DEVICE_FIELDS, DeviceField, DeviceFields, wire_key
 from devices.models import EXTERNAL_ID_PATTERN, Device
-from drec.errors import Conflict, DomainError, InvalidInput
+from drec.errors import Conflict, DomainError, InvalidInput, validation_message
+from drec.formats import people_moment
 from organizations.models import Organization
 
 EXTERNAL_ID_MESSAGE = (
@@ -25,11 +27,12 @@ EXTERNAL_ID_MESSAGE = (
     "hyphen(-), underscore(_) and spaces in between"
 )
 DUPLICATE_MESSAGE = "ExternalId already exist in this organization, can't add entry with same external id {external_id}"
+DUPLICATE_FIELD = "A device with this External ID already exists in this organization."
 
 
 def device_rules(fields: DeviceFields, *, partial: bool = False) -> dict[str, list[str]]:
     """Check parsed device fields against the rules (backend.md §7.2) and normalise them in
-    place; returns the errors by wire name. Uniqueness within the organization is checked apart."""
+    place; returns the errors by wire name. Uniqueness within the organization: :func:`device_check`."""
     errors: dict[str, list[str]] = {}
     lists = code_lists()
 
@@ -39,7 +42,7 @@ def device_rules(fields: DeviceFields, *, partial: bool = False) -> dict[str, li
     if "external_id" in fields:
         fields["external_id"] = fields["external_id"].strip()
         if not fields["external_id"]:
-            fail("external_id", "externalId should not be empty")
+            fail("external_id", "External ID must not be empty.")
         elif not re.match(EXTERNAL_ID_PATTERN, fields["external_id"]):
             fail("external_id", EXTERNAL_ID_MESSAGE)
     if "address" in fields and not fields["address"].strip():
@@ -48,28 +51,30 @@ def device_rules(fields: DeviceFields, *, partial: bool = False) -> dict[str, li
         country = fields["country_id"] = fields["country_id"].strip().upper()
         if country not in lists["countryCode"]:
             fail("country_id", f"Invalid countryCode {country!r}; use ISO 3166 alpha-3, e.g. IND, GBR, DEU.")
-    for attribute, label in (("fuel_code_id", "FuelCode"), ("device_type_code_id", "DeviceCode")):
+    for attribute in ("fuel_code_id", "device_type_code_id"):
         code = fields.get(attribute)
         if attribute in fields and code not in lists[wire_key(attribute)]:
-            fail(attribute, f"{label} must be one of {', '.join(sorted(lists[wire_key(attribute)]))}")
+            fail(attribute, _one_of(attribute, lists[wire_key(attribute)]))
     for attribute in ("off_taker_id", "device_description_id"):
         code = fields.get(attribute)
         if code and code not in lists[wire_key(attribute)]:
-            fail(attribute, f"{wire_key(attribute)} must be one of {', '.join(sorted(lists[wire_key(attribute)]))}")
-    if "latitude" in fields and not -90 <= fields["latitude"] <= 90:
-        fail("latitude", "Latitude must be between -90 and 90.")
-    if "longitude" in fields and not -180 <= fields["longitude"] <= 180:
-        fail("longitude", "Longitude must be between -180 and 180.")
+            fail(attribute, _one_of(attribute, lists[wire_key(attribute)]))
     if "capacity" in fields and fields["capacity"] <= 0:
         fail("capacity", "Capacity should be greater than 0")
     storage = fields.get("energy_storage_capacity")
     if storage is not None and storage < 0:
         fail("energy_storage_capacity", "Energy Storage Capacity should not be negative")
+    values = cast(dict[str, Any], fields)
+    for field in DEVICE_FIELDS:  # the bounds and digits each number field declares
+        if field.kind == "decimal" and values.get(field.attribute) is not None and not errors.get(field.key):
+            problem = _number_problem(field, values[field.attribute])
+            if problem:
+                fail(field.attribute, problem)
     if "commissioning_date" in fields:
         if timezone.is_naive(fields["commissioning_date"]):
             fields["commissioning_date"] = timezone.make_aware(fields["commissioning_date"], UTC)
         if fields["commissioning_date"] > timezone.now():
-            fail("commissioning_date", "Invalid commissioning date, commissioning is greater than current date")
+            fail("commissioning_date", "The commissioning date must not be in the future.")
     if "sdg_benefits" in fields:
         fields["sdg_benefits"] = sdg_codes(fields["sdg_benefits"], errors)
     if not partial:
@@ -79,9 +84,65 @@ def device_rules(fields: DeviceFields, *, partial: bool = False) -> dict[str, li
     return errors
 
 
-def _raise(errors: dict[str, list[str]]) -> None:
-    field, reasons = next(iter(errors.items()))
-    raise InvalidInput(f"{field}: {reasons[0]}", errors=errors)
+def _one_of(attribute: str, codes: Any) -> str:
+    return f"{BY_ATTRIBUTE[attribute].label} must be one of {', '.join(sorted(codes))}."
+
+
+def _number_problem(field: DeviceField, number: Decimal | int | float) -> str | None:
+    """What is wrong with a number of ``field`` in words: out of its bounds, too many decimal
+    places or too large for its digits (devices.fields declares both)."""
+    value = Decimal(str(number))
+    if field.bounds is not None:
+        low, high = field.bounds
+        if not low <= value <= high:
+            return f"{field.label} must be between {low} and {high}."
+    if field.digits is None:
+        return None
+    max_digits, places = field.digits
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > places:
+        return f"{field.label} can have at most {places} decimal places."
+    if abs(value) >= 10 ** (max_digits - places):
+        return f"{field.label} must be less than {10 ** (max_digits - places):,}."
+    return None
+
+
+def device_check(
+    *, organization: Organization | None, fields: DeviceFields, device: Device | None = None, partial: bool = False
+) -> dict[str, list[str]]:
+    """Every problem of a device's input at once, by wire name (empty: none): the rules (which
+    normalise ``fields`` in place), the External ID's uniqueness in ``organization`` (when
+    known), and for a change of ``device`` what its onboarding date and reads allow.
+    ``partial``: a field left out is not missing (a change, or a form that refused it already)."""
+    errors = device_rules(fields, partial=partial or device is not None)
+    commissioned = fields.get("commissioning_date")
+    if device is not None and commissioned is not None and not errors.get("commissioningDate"):
+        if commissioned > device.created_at:
+            errors.setdefault("commissioningDate", []).append(
+                "The commissioning date must not be after the onboarding date of the device "
+                f"({people_moment(device.created_at, UTC)})."
+            )
+        elif commissioned != device.commissioning_date and device_has_reads(device):
+            errors.setdefault("commissioningDate", []).append(
+                f"The commissioning date cannot change: device {device.external_id} already has meter reads."
+            )
+    external_id = fields.get("external_id")
+    exclude = device.pk if device is not None else None
+    if (
+        organization is not None
+        and external_id
+        and not errors.get("externalId")
+        and external_id_taken(organization, external_id, exclude_pk=exclude)
+    ):
+        errors.setdefault("externalId", []).append(DUPLICATE_FIELD)
+    return errors
+
+
+def _refuse(errors: dict[str, list[str]], duplicate: str) -> None:
+    """400 naming every problem; 409 (``duplicate``) when the External ID's uniqueness is the only one."""
+    if errors == {"externalId": [DUPLICATE_FIELD]}:
+        raise Conflict(duplicate, errors=errors)
+    raise InvalidInput(validation_message(errors), errors=errors)
 
 
 def external_id_taken(organization: Organization, external_id: str, *, exclude_pk: int | None = None) -> bool:
@@ -104,12 +165,10 @@ def device_register(*, organization: Organization, fields: DeviceFields) -> Devi
     The onboarding date is the server's clock; ``fields`` never sets it, nor the platform id,
     the read type or the yield value.
     """
-    errors = device_rules(fields)
+    errors = device_check(organization=organization, fields=fields)
     if errors:
-        _raise(errors)
+        _refuse(errors, DUPLICATE_MESSAGE.format(external_id=fields.get("external_id")))
     external_id = fields["external_id"]
-    if external_id_taken(organization, external_id):
-        raise Conflict(DUPLICATE_MESSAGE.format(external_id=external_id), errors={"externalId": ["Already exists."]})
     device = device_build(organization, fields)
     try:
         with transaction.atomic():
@@ -137,24 +196,12 @@ def devices_register(*, organization: Organization, items: list[DeviceFields]) -
 @transaction.atomic
 def device_update(*, device: Device, fields: DeviceFields) -> Device:
     """Change some fields of a device; the same rules as registration apply to what changes."""
-    errors = device_rules(fields, partial=True)
-    commissioned = fields.get("commissioning_date")
-    if commissioned is not None and not errors.get("commissioningDate"):
-        if commissioned > device.created_at:
-            errors.setdefault("commissioningDate", []).append(
-                "Invalid commissioning date, commissioning is greater than device onboarding date"
-            )
-        elif commissioned != device.commissioning_date and device_has_reads(device):
-            errors.setdefault("commissioningDate", []).append(
-                f"Commissioning date cannot be changed due to existing meter reads available for {device.external_id}"
-            )
-    if errors:
-        _raise(errors)
+    errors = device_check(organization=device.organization, fields=fields, device=device)
     external_id = fields.get("external_id")
-    if external_id is not None and external_id_taken(device.organization, external_id, exclude_pk=device.pk):
-        raise Conflict(
+    if errors:
+        _refuse(
+            errors,
             f"ExternalId already exist in this organization, can't update with same external id {external_id}",
-            errors={"externalId": ["Already exists."]},
         )
     for name, value in fields.items():
         if name != "sdg_benefits":

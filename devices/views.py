@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from accounts.models import Role
 from devices import bulk, forms, selectors, services
@@ -18,6 +19,13 @@ from reads.rules import READS_READ
 from reads.selectors import readable_device
 
 REGISTER = Action(DEVICE_REGISTER, twin="POST api-device-create")
+
+
+def _show_problems(form, errors: dict[str, list[str]]) -> None:
+    """Each problem of ``services.device_check`` next to its field (the rest on top)."""
+    for key, reasons in errors.items():
+        for reason in reasons:
+            form.add_error(key if key in form.fields else None, reason)
 
 
 def _target(request, organization_id):
@@ -77,19 +85,31 @@ def device_add(request):
     bound = request.method == "POST" and request.POST.get("action") == "submit"
     cards = [forms.DeviceForm(request.POST if request.method == "POST" else None, prefix=f"d{i}") for i in range(count)]
     organization_error = None
-    if bound and all(card.is_valid() for card in cards):
+    if bound:
+        # Every problem at once: each card's fields, its rules and its External ID, and the organization.
+        organization = None
         try:
             organization = _target(request, request.POST.get("organizationId"))
-            services.devices_register(organization=organization, items=[card.device_fields() for card in cards])
         except DomainError as error:
-            card = error.extra.get("index")
-            if card is None:
-                organization_error = on_form(error).message
+            organization_error = on_form(error).message
+        refused = False
+        for card in cards:
+            valid = card.is_valid()
+            problems = services.device_check(organization=organization, fields=card.device_fields(), partial=not valid)
+            _show_problems(card, problems)
+            refused = refused or not valid or bool(problems)
+        if organization is not None and not refused:
+            try:
+                services.devices_register(organization=organization, items=[card.device_fields() for card in cards])
+            except DomainError as error:
+                index = error.extra.get("index")
+                if index is None:
+                    organization_error = on_form(error).message
+                else:
+                    show_error(cards[index], error)
             else:
-                show_error(cards[card], error)
-        else:
-            messages.success(request, f"{len(cards)} device(s) added.")
-            return redirect("device-list" if request.user.role != Role.API_USER else "apiuser-device-list")
+                messages.success(request, f"{len(cards)} device(s) added.")
+                return redirect("device-list" if request.user.role != Role.API_USER else "apiuser-device-list")
     if request.POST.get("action") == "add_more":
         for card in cards:
             card.errors.clear()
@@ -146,18 +166,23 @@ def _can_change(user, device) -> bool:
 def device_edit(request, device_id: int):
     device = selectors.device_get_for_change(user=request.user, device_id=device_id)
     form = forms.DeviceForm.editing(device, request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        valid = form.is_valid()
         fields = form.device_fields(only_changed=True)
         # The form shows whole seconds: an unchanged date comes back without its milliseconds.
         if fields.get("commissioning_date") == device.commissioning_date.replace(microsecond=0):
             fields.pop("commissioning_date")
-        try:
-            services.device_update(device=device, fields=fields)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            messages.success(request, f"Device {device.external_id} updated.")
-            return redirect("device-detail", device_id=device.pk)
+        # Every problem at once: the fields the form refused, and the rules on the others.
+        problems = services.device_check(organization=device.organization, fields=fields, device=device)
+        _show_problems(form, problems)
+        if valid and not problems:
+            try:
+                services.device_update(device=device, fields=fields)
+            except DomainError as error:
+                show_error(form, error)
+            else:
+                messages.success(request, f"Device {device.external_id} updated.")
+                return redirect("device-detail", device_id=device.pk)
     return render(request, "devices/device_edit.html", {"form": form, "device": device})
 
 
@@ -184,11 +209,16 @@ def bulk_upload(request):
         except DomainError as error:
             show_error(form, error)
         else:
-            messages.success(request, f"Upload received: job {job.pk} is being processed.")
-            return redirect("device-bulk-upload")
+            # The page says how the job goes (in the jobs' live region, _jobs_table.html), not a
+            # one-off message that would still say "being processed" once it is done.
+            return redirect(f"{reverse('device-bulk-upload')}?job={job.pk}")
     jobs = paginate(request, selectors.csv_job_list(user=request.user), key="jobs", serialize=list, default_limit=10)
-    active = any(job.status in (CsvJobStatus.ADDED, CsvJobStatus.RUNNING) for job in jobs["jobs"])
-    context = {"form": form, "page": jobs, "active": active}
+    uploaded = None
+    if job_id := object_id(request.GET.get("job")):
+        uploaded = selectors.csv_job_list(user=request.user).filter(pk=job_id).first()
+    running = (CsvJobStatus.ADDED, CsvJobStatus.RUNNING)
+    active = any(job.status in running for job in jobs["jobs"]) or (uploaded is not None and uploaded.status in running)
+    context = {"form": form, "page": jobs, "active": active, "uploaded": uploaded}
     if request.htmx:
         return render(request, "devices/_jobs_table.html", context)
     return render(request, "devices/bulk_upload.html", context)

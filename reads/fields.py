@@ -79,6 +79,12 @@ class ReadField:
             widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT)
             return forms.DateTimeField(input_formats=LOCAL_INPUTS, widget=widget, required=self.required, **common)
         # Up to Wh in kWh; the value's sign and size are the service's rules.
+        common["error_messages"] = {
+            "invalid": f"{self.label} must be a number.",
+            "max_decimal_places": f"{self.label} can have at most 3 decimal places.",
+            "max_digits": f"{self.label} is too large.",
+            "max_whole_digits": f"{self.label} is too large.",
+        }
         return forms.DecimalField(max_digits=20, decimal_places=3, required=self.required, **common)
 
 

@@ -7,6 +7,7 @@ cannot interleave into an invalid sequence; on PostgreSQL the database also keep
 reads a single contiguous chain and History reads from overlapping (reads.models).
 """
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from django.utils import timezone
 from accounts.models import User
 from devices.models import Country, Device, MeterReadType
 from drec.errors import Conflict, InvalidInput
+from drec.formats import people_moment
 from reads.models import MeterRead, ReadType, YieldConfig, YieldStatus
 
 UNIT_WH = {"Wh": 1, "kWh": 1_000, "MWh": 1_000_000, "GWh": 1_000_000_000}
@@ -164,6 +166,19 @@ def _hours(start: datetime, end: datetime) -> float:
     return (end - start).total_seconds() / 3600
 
 
+def _allowed_wh(limit: float) -> int:
+    """The most Wh a read may bring under the cap ``limit`` (a read reaching the cap is refused)."""
+    return max(math.ceil(limit) - 1, 0)
+
+
+def _too_much(energy: int, limit: float, *, since: str) -> str:
+    """The plausibility cap's refusal in words (what the read brings, what the device allows)."""
+    return (
+        f"This read adds {energy:,} Wh {since}, more than the device's capacity could produce in that time "
+        f"(at most {_allowed_wh(limit):,} Wh)."
+    )
+
+
 def _history_rows(
     device: Device, reads: list[Any], multiplier: int, zone: ZoneInfo | None, problems: Problems, cap: Cap
 ) -> list[Row]:
@@ -175,40 +190,43 @@ def _history_rows(
         if start is None or end is None or value is None:
             continue
         before = len(problems.items)
+        zone_of_read = end.tzinfo  # the device's dates are told in the zone the read was given in
         if start >= end:
-            problems.add(index, "starttimestamp", "starttimestamp should be prior to endtimestamp")
+            problems.add(index, "starttimestamp", "The start time must be before the end time.")
         if end > onboarding:
             problems.add(
                 index,
                 "endtimestamp",
-                "For History reads start and end should be prior to the device onboarding date "
-                f"{onboarding.isoformat()}",
+                f"A History read must end by the device's onboarding date ({people_moment(onboarding, zone_of_read)}); "
+                f"this one ends {people_moment(end)}.",
             )
         if start <= earliest:
             problems.add(
                 index,
                 "starttimestamp",
-                f"For History reads start should be within {HISTORY_YEARS} years before the onboarding date "
-                f"{onboarding.isoformat()}",
+                f"A History read must start within {HISTORY_YEARS} years before the device's onboarding date "
+                f"({people_moment(onboarding, zone_of_read)}), so after {people_moment(earliest, zone_of_read)}.",
             )
         if start <= commissioning:
             problems.add(
                 index,
                 "starttimestamp",
-                f"starttimestamp should be greater than the device commissioning date {commissioning.isoformat()}",
+                f"The start time ({people_moment(start)}) must be after the device's commissioning date "
+                f"({people_moment(commissioning, zone_of_read)}).",
             )
         if end <= commissioning:
             problems.add(
                 index,
                 "endtimestamp",
-                f"endtimestamp should be greater than the device commissioning date {commissioning.isoformat()}",
+                f"The end time ({people_moment(end)}) must be after the device's commissioning date "
+                f"({people_moment(commissioning, zone_of_read)}).",
             )
         if value <= 0:
-            problems.add(index, "value", "meter read value should be greater than 0")
+            problems.add(index, "value", "The value must be greater than 0.")
         if len(problems.items) == before:
             limit = cap(_hours(start, end))
             if value >= limit:
-                problems.add(index, "value", f"Failed, read value is greater than MaxEnergy {int(limit)} Wh")
+                problems.add(index, "value", _too_much(value, limit, since="over its period"))
             rows.append((index, Row(start=start, end=end, value_wh=value)))
     # No two History periods of the device may overlap: within the batch, or with stored ones.
     ordered = sorted(rows, key=lambda item: item[1].start)
@@ -262,30 +280,32 @@ def _ongoing_rows(
         if end is None or value is None:
             continue
         before = len(problems.items)
+        zone_of_read = end.tzinfo  # the device's dates are told in the zone the read was given in
         if end <= onboarding:
             problems.add(
                 index,
                 "endtimestamp",
-                f"endtimestamp {end.isoformat()} is not after the onboarding date {onboarding.isoformat()}",
+                f"The read's end time ({people_moment(end)}) must be after the device's onboarding date "
+                f"({people_moment(onboarding, zone_of_read)}).",
             )
         if end <= commissioning:
             problems.add(
                 index,
                 "endtimestamp",
-                f"endtimestamp {end.isoformat()} should be greater than the commissioning date "
-                f"{commissioning.isoformat()}",
+                f"The read's end time ({people_moment(end)}) must be after the device's commissioning date "
+                f"({people_moment(commissioning, zone_of_read)}).",
             )
         if end > now + CLOCK_SKEW:
-            problems.add(index, "endtimestamp", f"endtimestamp {end.isoformat()} is in the future")
+            problems.add(index, "endtimestamp", f"The read's end time ({people_moment(end)}) is in the future.")
         if previous_end is not None and end <= previous_end:
             problems.add(
                 index,
                 "endtimestamp",
-                f"endtimestamp {end.isoformat()} must be after the previous read's end {previous_end.isoformat()} "
-                "(reads are never overwritten)",
+                f"The read's end time ({people_moment(end)}) must be after the previous read's end "
+                f"({people_moment(previous_end, zone_of_read)}): reads are never overwritten.",
             )
         if read_type == ReadType.DELTA and value <= 0:
-            problems.add(index, "value", "meter read value should be greater than 0")
+            problems.add(index, "value", "The value must be greater than 0.")
         if read_type == ReadType.AGGREGATE:
             if value < 0:
                 problems.add(index, "value", "A meter counter cannot be negative")
@@ -307,7 +327,8 @@ def _ongoing_rows(
         if not baseline:
             limit = cap(_hours(start, end))
             if row.value_wh >= limit:
-                problems.add(index, "value", f"Failed, MaxEnergy: {int(limit)} Wh since the previous read")
+                since = f"since the previous read ({people_moment(start, zone_of_read)})"
+                problems.add(index, "value", _too_much(row.value_wh, limit, since=since))
                 continue
         rows.append(row)
         previous_end = end
@@ -323,21 +344,21 @@ def _fields(
     start = end = value = None
     if need_start:
         if not read.get("starttimestamp"):
-            problems.add(index, "starttimestamp", "starttimestamp is required for History reads")
+            problems.add(index, "starttimestamp", "A History read needs a start time.")
         else:
             try:
                 start = parse_time(read["starttimestamp"], zone)
             except ValueError as error:
                 problems.add(index, "starttimestamp", str(error))
     if not read.get("endtimestamp"):
-        problems.add(index, "endtimestamp", "endtimestamp is required")
+        problems.add(index, "endtimestamp", "The end time is required.")
     else:
         try:
             end = parse_time(read["endtimestamp"], zone)
         except ValueError as error:
             problems.add(index, "endtimestamp", str(error))
     if "value" not in read or read["value"] is None:
-        problems.add(index, "value", "value is required")
+        problems.add(index, "value", "The value is required.")
     else:
         try:
             value = to_wh(read["value"], multiplier)

@@ -95,7 +95,7 @@ def read_add(request):
             except DomainError as error:
                 _show_read_errors(form, error)
             else:
-                messages.success(request, f"Read Added!! ({data['value']} {data['unit']} for {target.external_id})")
+                messages.success(request, f"Read added: {data['value']} {data['unit']} for {target.external_id}.")
                 query = {"externalId": target.external_id, "type": data["type"], "unit": data["unit"]}
                 if organizations is not None:
                     query["organizationId"] = organization_id

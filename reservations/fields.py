@@ -95,9 +95,16 @@ class ReservationField:
         if self.kind == "name":
             return forms.CharField(max_length=NAME_MAX_LENGTH, **common)
         if self.kind == "mwh":
-            # Greater than 0 with 6 places: at least their smallest step.
+            # Greater than 0 with 6 places: at least their smallest step (1 Wh), said in words.
+            common["error_messages"] = {
+                "invalid": f"{self.label} must be a number.",
+                "min_value": f"{self.label} must be at least {Decimal(1).scaleb(-MWH_PLACES):f} MWh (1 Wh).",
+                "max_decimal_places": f"{self.label} can have at most {MWH_PLACES} decimal places.",
+                "max_digits": f"{self.label} must be less than {10 ** (MWH_DIGITS - MWH_PLACES):,}.",
+                "max_whole_digits": f"{self.label} must be less than {10 ** (MWH_DIGITS - MWH_PLACES):,}.",
+            }
             return forms.DecimalField(
-                max_digits=MWH_DIGITS, decimal_places=MWH_PLACES, min_value=10.0**-MWH_PLACES, **common
+                max_digits=MWH_DIGITS, decimal_places=MWH_PLACES, min_value=Decimal(1).scaleb(-MWH_PLACES), **common
             )
         if self.kind == "moment":
             return forms.DateTimeField(

@@ -148,3 +148,23 @@ def csv_upload(client, organization_id, content: bytes, name: str = "devices.csv
     """POST a CSV as the multipart field csvFile."""
     upload = SimpleUploadedFile(name, content, content_type="text/csv")
     return client.post(bulk_url(organization_id), {"csvFile": upload}, format="multipart")
+
+
+def card(prefix: str = "d0", **overrides) -> dict:
+    """The fields of one device card of the portal's registration form (prefix "d0", "d1"...;
+    "" for the edit form's bare names), valid unless overridden."""
+    fields = {
+        "projectName": "Portal homes",
+        "externalId": "Portal-1",
+        "countryCode": "IND",
+        "commissioningDate": "2022-10-18T11:35",
+        "capacity": "2.5",
+        "address": "5 Portal Road",
+        "latitude": "18.52",
+        "longitude": "73.85",
+        "fuelCode": "ES100",
+        "deviceTypeCode": "TC120",
+        "SDGBenefits": ["SDG7"],
+    }
+    fields.update(overrides)
+    return {f"{prefix}-{key}" if prefix else key: value for key, value in fields.items()}

@@ -168,7 +168,7 @@ def test_an_invalid_field_is_a_400_naming_it_and_registers_nothing(developer, ov
 def test_a_commissioning_date_in_the_future_is_refused(developer):
     tomorrow = (timezone.now() + timedelta(days=1)).isoformat()
     body = assert_error(register(developer, commissioningDate=tomorrow), 400, "commissioningDate")
-    assert "greater than current date" in body["errors"]["commissioningDate"][0]
+    assert "must not be in the future" in body["errors"]["commissioningDate"][0]
     assert not Device.objects.exists()
 
 

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from devices.models import CsvJob, Device
-from tests.devices.helpers import csv_bytes, csv_row, device_make
+from tests.devices.helpers import card, csv_bytes, csv_row, device_make
 
 pytestmark = pytest.mark.django_db
 
@@ -23,25 +23,6 @@ def browser_of(user) -> Client:
 @pytest.fixture
 def developer(tenants) -> Client:
     return browser_of(tenants.developer_admin)
-
-
-def card(prefix: str = "d0", **overrides) -> dict:
-    """The fields of one device card of the registration form."""
-    fields = {
-        "projectName": "Portal homes",
-        "externalId": "Portal-1",
-        "countryCode": "IND",
-        "commissioningDate": "2022-10-18T11:35",
-        "capacity": "2.5",
-        "address": "5 Portal Road",
-        "latitude": "18.52",
-        "longitude": "73.85",
-        "fuelCode": "ES100",
-        "deviceTypeCode": "TC120",
-        "SDGBenefits": ["SDG7"],
-    }
-    fields.update(overrides)
-    return {f"{prefix}-{key}": value for key, value in fields.items()}
 
 
 def rows_of(html: str) -> str:
@@ -253,7 +234,7 @@ def test_several_cards_with_a_future_date_register_nothing(developer):
     }
     response = developer.post("/device/add", data)
     assert response.status_code == 200
-    assert "greater than current date" in field_error(response.content.decode(), "d1-commissioningDate")
+    assert "must not be in the future" in field_error(response.content.decode(), "d1-commissioningDate")
     assert not Device.objects.exists()
 
 

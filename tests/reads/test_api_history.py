@@ -205,7 +205,7 @@ def test_value_must_be_below_the_max_energy_of_its_period(developer, device):
     assert 1_300_000 < cap < 1_400_000  # 5 kW, 2000 kWh/kWp/year, ~4.9 years old
     response = send(developer, device, "History", [period(JUNE, hours=hours, value=over_cap(cap))])
     errors = assert_refused(response, (0, "value"))
-    assert "MaxEnergy" in errors[0]["message"]
+    assert "more than the device's capacity could produce" in errors[0]["message"]
     # The cap is over the read's own period: the same energy over half the time is refused too.
     half = send(developer, device, "History", [period(JUNE, hours=hours / 2, value=under_cap(cap))])
     assert_refused(half, (0, "value"))

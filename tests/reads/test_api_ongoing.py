@@ -198,7 +198,7 @@ def test_energy_since_the_previous_read_must_be_below_the_cap(developer, device,
     # Ten hours since the previous read (eleven since onboarding: a cap over those would be larger).
     cap = cap_wh(device, 10)
     errors = assert_refused(send(developer, device, read_type, [at(T + 11 * HOUR, value(over_cap(cap)))]), (0, "value"))
-    assert "MaxEnergy" in errors[0]["message"]
+    assert "more than the device's capacity could produce" in errors[0]["message"]
     assert_stored(send(developer, device, read_type, [at(T + 11 * HOUR, value(under_cap(cap)))]), 1)
     assert rows(device)[-1][3] == under_cap(cap)
 

@@ -63,7 +63,7 @@ def test_a_developer_adds_reads_in_local_time(developer_admin):
 
     response = browser.post("/reads/add", read_form("roof-1", end), follow=True)
 
-    assert "Read Added!!" in response.content.decode()
+    assert "Read added: 2 kWh for Roof-1." in response.content.decode()
     read = MeterRead.objects.get(device=device)
     assert (read.end, read.value_wh, read.is_baseline) == (end, 2000, True)
     device.refresh_from_db()
@@ -80,15 +80,15 @@ def test_the_form_shows_each_refusal_next_to_its_field_and_stores_nothing(develo
 
     # The rules are the service's, as the API states them (the form restates none of them).
     html = browser.post("/reads/add", read_form("Roof-1", timezone.now(), type="History")).content.decode()
-    assert "starttimestamp is required for History reads" in field_error(html, "starttimestamp")
+    assert "A History read needs a start time." in field_error(html, "starttimestamp")
 
     end = timezone.now() - timedelta(days=20)
     history = read_form("Roof-1", end, type="History", starttimestamp=local(end + timedelta(hours=1)))
     html = browser.post("/reads/add", history).content.decode()
-    assert "starttimestamp should be prior to endtimestamp" in field_error(html, "starttimestamp")
+    assert "The start time must be before the end time." in field_error(html, "starttimestamp")
 
     html = browser.post("/reads/add", read_form("Roof-1", timezone.now(), value="-2")).content.decode()
-    assert "meter read value should be greater than 0" in field_error(html, "value")
+    assert "The value must be greater than 0." in field_error(html, "value")
 
     html = browser.post("/reads/add", read_form("Nope-9", timezone.now())).content.decode()
     assert "No device Nope-9 here" in field_error(html, "externalId")
