@@ -154,14 +154,8 @@ class ClaimView(APIView):
         claim = services.claim_create(
             acting_user=request.user,
             certificate=certificate,
-            request=services.ClaimRequest(
-                amount_wh=data["amount"],
-                beneficiary=data["beneficiary"].strip(),
-                location=data["location"].strip(),
-                country_code=data["countryCode"],
-                period_start=data["periodStartDate"],
-                period_end=data["periodEndDate"],
-                purpose=data["purpose"].strip(),
+            request=services.ClaimRequest.of(
+                data, period_start=data["periodStartDate"], period_end=data["periodEndDate"]
             ),
         )
         entry = claim.ledger_entry

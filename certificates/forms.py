@@ -5,7 +5,9 @@ from datetime import date, timedelta
 from typing import Any, cast
 
 from django import forms
+from django.core.validators import MaxValueValidator
 
+from certificates.templatetags.certificate_text import energy
 from devices.models import OffTaker, SdgBenefit
 from devices.selectors import country_list
 from drec.forms import OrganizationChoiceField
@@ -72,9 +74,14 @@ class CertificateFilterForm(forms.Form):
 
 
 class ClaimForm(forms.Form):
-    """ "Add Claim": retire all or part of a certificate."""
+    """ "Add Claim": retire all or part of a certificate. The amount starts empty (the most
+    that may be claimed is its help text); the country and period start as the certificate's."""
 
-    amount = forms.IntegerField(label="Amount (Wh)", min_value=1)
+    amount = forms.IntegerField(
+        label="Amount (Wh)",
+        min_value=1,
+        error_messages={"min_value": "Claim at least 1 Wh.", "invalid": "Enter a whole number of Wh, such as 5000."},
+    )
     beneficiary = forms.CharField(label="Beneficiary", max_length=255)
     location = forms.CharField(label="Location", max_length=255)
     countryCode = forms.ChoiceField(label="Country")
@@ -84,15 +91,28 @@ class ClaimForm(forms.Form):
 
     def __init__(self, *args: Any, unclaimed_wh: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choice_field(self, "countryCode").choices = [
-            ("", "Select country"),
-            *((c.alpha3, c.name) for c in country_list()),
-        ]
+        self._country_names = {c.alpha3: c.name for c in country_list()}
+        _choice_field(self, "countryCode").choices = [("", "Select country"), *self._country_names.items()]
         amount = cast(forms.IntegerField, self.fields["amount"])
+        # Django turns max_value into a validator only in the field's constructor: setting the
+        # attribute afterwards checked nothing, so add the validator itself.
         amount.max_value = unclaimed_wh
+        amount.validators.append(
+            MaxValueValidator(
+                unclaimed_wh,
+                message=(
+                    f"Only {unclaimed_wh:,} Wh of this certificate are unclaimed: claim at most that."
+                    if unclaimed_wh > 0
+                    else "Nothing of this certificate is unclaimed any more."
+                ),
+            )
+        )
         amount.widget.attrs["max"] = unclaimed_wh
-        amount.help_text = f"At most {unclaimed_wh} Wh are unclaimed."
-        amount.initial = unclaimed_wh
+        amount.help_text = f"At most {unclaimed_wh:,} Wh ({energy(unclaimed_wh)}) are unclaimed."
+
+    def country_name(self) -> str:
+        """The name of the country chosen (on a valid form)."""
+        return self._country_names[self.cleaned_data["countryCode"]]
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -5,6 +5,7 @@ verification page."""
 
 from datetime import UTC, datetime, time
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -15,6 +16,7 @@ from accounts.models import Role, User
 from certificates import forms, ledger, selectors, services
 from certificates.formats import certificate_json, proof_problems, redemption_row
 from certificates.rules import CERTIFICATE_READ, CLAIM
+from certificates.templatetags.certificate_text import days_of, days_text
 from drec.csvfiles import csv_text
 from drec.errors import DomainError
 from drec.forms import show_error
@@ -106,36 +108,27 @@ def reservation_certificates(request, reservation_id: int):
 )
 def certificate_detail(request, certificate_id: int):
     """A certificate: its volume and period, each device's share, its claims and its ledger
-    entries; its buyer may claim from it here."""
+    proof; its buyer may claim from it here. A claim cannot be undone, so it takes two POSTs:
+    the form's ("Review claim") shows what would be claimed, and only the confirmation's
+    ("Claim", ``confirm``) claims it; "Change" (``edit``) goes back to the filled form."""
     certificate = selectors.certificate_get(user=request.user, certificate_id=certificate_id)
     _certificates, developer = selectors.certificate_view(user=request.user)
     may_claim = developer is None and CLAIM.allows(request.user) and certificate.unclaimed_wh > 0
     form = None
-    if may_claim or request.method == "POST":
-        form = forms.ClaimForm(request.POST or None, unclaimed_wh=certificate.unclaimed_wh)
-    if form is not None and request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            claim = services.claim_create(
-                acting_user=request.user,
-                certificate=certificate,
-                request=services.ClaimRequest(
-                    amount_wh=data["amount"],
-                    beneficiary=data["beneficiary"].strip(),
-                    location=data["location"].strip(),
-                    country_code=data["countryCode"],
-                    period_start=datetime.combine(data["periodStartDate"], time.min, tzinfo=UTC),
-                    period_end=datetime.combine(data["periodEndDate"], time.max, tzinfo=UTC),
-                    purpose=data["purpose"].strip(),
-                ),
-            )
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            messages.success(
-                request, f"Claimed {claim.amount_wh} Wh of certificate {certificate.pk} for {claim.beneficiary}."
-            )
-            return redirect("certificate-detail", certificate_id=certificate.pk)
+    if request.method == "POST":
+        form = forms.ClaimForm(request.POST, unclaimed_wh=certificate.unclaimed_wh)
+        if "edit" not in request.POST and form.is_valid():
+            if "confirm" not in request.POST:
+                return _claim_confirmation(request, certificate, form)
+            claim = _claim(request, certificate, form)
+            if claim is not None:
+                messages.success(
+                    request,
+                    f"Claimed {claim.amount_wh:,} Wh of certificate {certificate.pk} for {claim.beneficiary}.",
+                )
+                return redirect("certificate-detail", certificate_id=certificate.pk)
+    elif may_claim:
+        form = forms.ClaimForm(initial=_claim_initial(certificate), unclaimed_wh=certificate.unclaimed_wh)
     context = {
         "certificate": certificate,
         "log": certificate_json(certificate, developer=developer),
@@ -144,6 +137,43 @@ def certificate_detail(request, certificate_id: int):
         "form": form,
     }
     return render(request, "certificates/certificate_detail.html", context)
+
+
+def _claim_initial(certificate) -> dict:
+    """The certificate's country and the days of its generation."""
+    first, last = days_of(certificate)
+    return {"countryCode": certificate.country_id, "periodStartDate": first, "periodEndDate": last}
+
+
+def _claim_confirmation(request, certificate, form: forms.ClaimForm) -> HttpResponse:
+    """The second screen of a claim: what would be claimed, then "Claim" or "Change"."""
+    data = form.cleaned_data
+    context = {
+        "certificate": certificate,
+        "form": form,
+        "claim": data,
+        "period": days_text(data["periodStartDate"], data["periodEndDate"]),
+        "country": form.country_name(),
+    }
+    return render(request, "certificates/certificate_claim_confirm.html", context)
+
+
+def _claim(request, certificate, form: forms.ClaimForm):
+    """The confirmed claim, or None with the reasons on the form."""
+    data = form.cleaned_data
+    try:
+        return services.claim_create(
+            acting_user=request.user,
+            certificate=certificate,
+            request=services.ClaimRequest.of(
+                data,
+                period_start=datetime.combine(data["periodStartDate"], time.min, tzinfo=UTC),
+                period_end=datetime.combine(data["periodEndDate"], time.max, tzinfo=UTC),
+            ),
+        )
+    except DomainError as error:
+        show_error(form, error)
+        return None
 
 
 @portal_view({"GET": page(CERTIFICATE_READ, twin="GET api-redemption-report")})
@@ -192,6 +222,7 @@ def certificate_verify(request, certificate_id: int):
         "proof": proof,
         "problems": proof_problems(certificate, proof),
         "owner": ledger.account_of(certificate.owner_id),
+        "issuer": settings.DREC_ISSUER_NAME,
         "public_key": ledger.public_key_pem(),
     }
     return render(request, "certificates/certificate_verify.html", context)

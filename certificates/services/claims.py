@@ -3,6 +3,7 @@ beneficiary; the claim is recorded on the ledger, and claimed volume cannot be c
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 
@@ -22,6 +23,20 @@ class ClaimRequest:
     period_start: datetime
     period_end: datetime
     purpose: str
+
+    @classmethod
+    def of(cls, fields: dict[str, Any], *, period_start: datetime, period_end: datetime) -> "ClaimRequest":
+        """A claim from its fields under their wire names (the API's body, the portal's form),
+        text trimmed; the period as the door reads it."""
+        return cls(
+            amount_wh=fields["amount"],
+            beneficiary=fields["beneficiary"].strip(),
+            location=fields["location"].strip(),
+            country_code=fields["countryCode"],
+            period_start=period_start,
+            period_end=period_end,
+            purpose=fields["purpose"].strip(),
+        )
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from django.test import Client
 
+from certificates.forms import ClaimForm
 from certificates.models import Certificate, Claim, LedgerEntry
 from certificates.services import claim_create
 from organizations.models import OrganizationType
@@ -58,10 +59,10 @@ def field_error(html: str, name: str) -> str:
 
 
 def device_rows(html: str) -> list[str]:
-    """The device names of the per-device tables of a page, in order."""
+    """The device names (the first column) of the per-device tables of a page, in order."""
     tables = re.findall(r"<tbody>(.*?)</tbody>", html, re.S)
     return [
-        re.sub(r"<[^>]+>", "", cells[2]).strip()
+        re.sub(r"<[^>]+>", "", cells[0]).strip()
         for table in tables
         for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
         if len(cells := re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)) >= 4
@@ -71,6 +72,16 @@ def device_rows(html: str) -> list[str]:
 def menu_labels(html: str) -> dict[str, str]:
     links = re.findall(r'<a class="menu-link[^"]*" href="([^"]+)"[^>]*>(?:<i[^>]*></i>)?\s*([^<]+)</a>', html)
     return {label.strip(): url for url, label in links}
+
+
+def card_of(html: str, certificate) -> str:
+    card = html[html.index(f'id="certificate-{certificate.pk}"') :]
+    return card[: card.index("</article>")]
+
+
+def text_of(html: str) -> str:
+    """What a reader sees of some HTML: its text, spaces collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def claim_form(amount, **overrides) -> dict:
@@ -133,10 +144,10 @@ world = shared_fixture("world", lambda request: world_make(*map(request.getfixtu
 
 def test_the_buyer_sees_its_reservations_certificates(world, buyer):
     html = page(browser_of(buyer), "/All_certificate")
-    assert "All certificate of those reservations" in html
+    assert '<h1 class="h3 mb-1">All Certificate</h1>' in html
+    assert "Certificates issued for your reservations." in html
     assert cards(html) == [str(world.second.pk), str(world.first.pk)]
-    assert "Owned Volume" in html
-    assert "12000 (Wh)" in html
+    assert "12 kWh" in text_of(card_of(html, world.first))
     assert sorted(device_rows(html)) == ["MOON-1", "MOON-1", "SUN-1", "SUN-1"]
     assert "Elsewhere" not in html
     assert "MOON-2" not in html
@@ -186,19 +197,35 @@ def test_the_buyer_filters_its_certificates(world, buyer):
 def test_claimed_volume_shows_on_the_card(world, buyer):
     claim_create(acting_user=buyer, certificate=world.first, request=claim_request(2000))
     html = page(browser_of(buyer), "/All_certificate")
-    card = html[html.index(f'id="certificate-{world.first.pk}"') :]
-    card = card[: card.index("</article>")]
-    assert "10000 (Wh)" in card
-    assert re.search(r'data-testid="claimed">2000 \(Wh\)', card)
+    card = card_of(html, world.first)
+    assert re.search(r'data-testid="owned">10 kWh unclaimed<', card)
+    assert re.search(r'data-testid="claimed">2 kWh claimed<', card)
+
+
+def test_cards_name_their_devices_owner_and_days(world, buyer):
+    html = page(browser_of(buyer), "/All_certificate")
+    first, second = text_of(card_of(html, world.first)), text_of(card_of(html, world.second))
+    # Two devices each, on different days: the cards differ where a reader looks first.
+    assert f"Certificate {world.first.pk} · 2 devices · 2 Mar 2026" in first
+    assert f"Certificate {world.second.pk} · 2 devices · 3 Mar 2026" in second
+    assert "Owner Green Buyers" in first
+    assert "drec:org:" not in html  # the ledger's account id is for the ledger proof only
+    assert "T00:00:00" not in html
+    # A certificate of one device names it.
+    other = page(browser_of(world.other_buyer), "/All_certificate")
+    assert f"Certificate {world.other_certificate.pk} · MOON-2 · 2 Mar 2026" in text_of(other)
+    assert "Owner Other Buyers" in text_of(other)
 
 
 def test_the_developer_sees_certified_meter_reads_with_other_devices(world, developer_admin):
     html = page(browser_of(developer_admin), "/device/certifiedin_reservation")
-    assert "All certificate of those reservation in which my devices reserve" in html
+    # The page says what the menu item opens (issue 16 item 11), not "All Certificate".
+    assert '<h1 class="h3 mb-1">Certified MeterReads</h1>' in html
+    assert "Certificates issued from your devices' meter reads" in html
     assert cards(html) == [str(world.second.pk), str(world.first.pk)]
     assert device_rows(html) == ["SUN-1", "Other Devices"] * 2
     assert "MOON-1" not in html
-    assert ">4800<" in html  # the other devices' share, summed
+    assert ">4.8 kWh<" in html  # the other devices' share, summed
     other = page(browser_of(world.other_developer_admin), "/device/certifiedin_reservation")
     assert set(cards(other)) == {str(world.first.pk), str(world.second.pk), str(world.other_certificate.pk)}
     assert "SUN-1" not in other
@@ -248,7 +275,9 @@ def test_the_api_user_chooses_a_type_and_an_organization(world, api_user, grant)
     assert "Add Claim" not in page(client, url)
     grant(api_user, "BUYER_RESERVATION_MANAGEMENT_CRUDL", "Read", "Write")
     assert "Add Claim" in page(client, url)
-    assert client.post(url, claim_form(1500)).status_code == 302
+    assert client.post(url, claim_form(1500)).status_code == 200  # the confirmation
+    assert not Claim.objects.exists()
+    assert client.post(url, claim_form(1500, confirm="1")).status_code == 302
     assert Claim.objects.get().claimed_by == api_user
     assert browser_of(api_user).get(f"/certificate/{world.first.pk}").status_code == 404
 
@@ -285,22 +314,63 @@ def test_a_developer_sees_a_reservations_page_with_other_devices_merged(world, d
 # --- A certificate and its claim form -------------------------------------------------------------
 
 
-def test_the_buyer_claims_from_the_certificate_page(world, buyer):
+def input_value(html: str, name: str) -> str | None:
+    """The value an input of the page starts with (None: it has none)."""
+    tag = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', html).group(0)
+    value = re.search(r'value="([^"]*)"', tag)
+    return value.group(1) if value else None
+
+
+def selected(html: str, name: str) -> list[str]:
+    select = re.search(rf'<select name="{re.escape(name)}".*?</select>', html, re.S).group(0)
+    return re.findall(r'<option value="([^"]*)"[^>]*selected', select)
+
+
+def test_the_claim_form_starts_empty_with_the_certificates_country_and_days(world, buyer):
+    html = page(browser_of(buyer), f"/certificate/{world.first.pk}")
+    assert "Add Claim" in html
+    assert input_value(html, "amount") is None  # not the whole unclaimed volume
+    assert "At most 12,000 Wh (12 kWh) are unclaimed." in html
+    assert selected(html, "countryCode") == ["IND"]
+    # The first certificate covers 2 March (its end, the next midnight, is not one of its days).
+    assert (input_value(html, "periodStartDate"), input_value(html, "periodEndDate")) == ("2026-03-02", "2026-03-02")
+
+
+def test_the_buyer_claims_after_confirming(world, buyer):
     client = browser_of(buyer)
     url = f"/certificate/{world.first.pk}"
-    html = page(client, url)
-    assert "Add Claim" in html
-    assert 'name="amount"' in html
-    assert "12000 Wh issued · 0 Wh claimed · 12000 Wh unclaimed" in html
+    assert "12 kWh issued · 0 Wh claimed · 12 kWh unclaimed" in page(client, url)
 
-    response = client.post(url, claim_form(4500), follow=True)
+    # The form's POST only shows what would be claimed: nothing is stored yet.
+    review = client.post(url, claim_form(4500))
+    assert review.status_code == 200
+    confirmation = review.content.decode()
+    assert not Claim.objects.exists()
+    assert not LedgerEntry.objects.filter(kind="claim").exists()
+    summary = text_of(re.search(r'data-testid="claim-summary".*?</dl>', confirmation, re.S).group(0))
+    assert "4.5 kWh (4500 Wh)" in summary
+    assert "Village school" in summary
+    assert "India" in summary
+    assert "Period 1\u201331 Mar 2026" in summary
+    assert "cannot be undone" in confirmation
+    assert 'name="csrfmiddlewaretoken"' in confirmation
+    assert re.search(r'<button[^>]*name="confirm"[^>]*>Claim</button>', confirmation)
+
+    # "Change" goes back to the form, still filled in; still nothing stored.
+    back = client.post(url, {**claim_form(4500), "edit": "1"}).content.decode()
+    assert "Add Claim" in back
+    assert (input_value(back, "amount"), input_value(back, "beneficiary")) == ("4500", "Village school")
+    assert not Claim.objects.exists()
+
+    # Only the confirmation's POST claims.
+    response = client.post(url, {**claim_form(4500), "confirm": "1"}, follow=True)
     done = response.content.decode()
     assert response.redirect_chain[-1][0] == url
-    assert f"Claimed 4500 Wh of certificate {world.first.pk} for Village school." in done
-    assert "12000 Wh issued · 4500 Wh claimed · 7500 Wh unclaimed" in done
+    assert f"Claimed 4,500 Wh of certificate {world.first.pk} for Village school." in done
+    assert "12 kWh issued · 4.5 kWh claimed · 7.5 kWh unclaimed" in done
     claims_table = re.search(r'data-testid="claims".*?</table>', done, re.S).group(0)
     assert "Village school" in claims_table
-    assert "4500" in claims_table
+    assert "4.5 kWh" in claims_table
     claim = Claim.objects.get()
     assert (claim.certificate, claim.amount_wh, claim.claimed_by, claim.country_id) == (world.first, 4500, buyer, "IND")
     assert claim.period_start.date().isoformat() == "2026-03-01"
@@ -313,9 +383,12 @@ def test_the_buyer_claims_from_the_certificate_page(world, buyer):
 def test_claim_errors_show_next_to_their_fields_and_store_nothing(world, buyer):
     client = browser_of(buyer)
     url = f"/certificate/{world.first.pk}"
-    over = client.post(url, claim_form(12001))
-    assert over.status_code == 200
-    assert "At most 12000 Wh." in field_error(over.content.decode(), "amount")
+    for confirm in ({}, {"confirm": "1"}):  # the confirmation's POST is checked again
+        over = client.post(url, {**claim_form(12001), **confirm})
+        assert over.status_code == 200
+        html = over.content.decode()
+        assert "Only 12,000 Wh of this certificate are unclaimed: claim at most that." in field_error(html, "amount")
+        assert 'data-testid="claim-confirmation"' not in html
 
     backwards = client.post(url, claim_form(100, periodStartDate="2026-03-31", periodEndDate="2026-03-01"))
     html = backwards.content.decode()
@@ -325,16 +398,30 @@ def test_claim_errors_show_next_to_their_fields_and_store_nothing(world, buyer):
     missing = client.post(url, claim_form(100, beneficiary="", countryCode="")).content.decode()
     assert "required" in field_error(missing, "beneficiary")
     assert "required" in field_error(missing, "countryCode")
+    assert "Claim at least 1 Wh." in field_error(client.post(url, claim_form(0)).content.decode(), "amount")
     assert not Claim.objects.exists()
     world.first.refresh_from_db()
     assert world.first.claimed_wh == 0
+
+
+def test_the_claim_form_refuses_more_than_the_unclaimed_volume_itself():
+    """ClaimForm's max_value was set after the field was built, which Django never checks: the
+    form passed 12,001 Wh of 12,000 on to the service."""
+    data = claim_form(12001)
+    form = ClaimForm(data, unclaimed_wh=12000)
+    assert not form.is_valid()
+    assert form.errors["amount"] == ["Only 12,000 Wh of this certificate are unclaimed: claim at most that."]
+    assert ClaimForm(claim_form(12000), unclaimed_wh=12000).is_valid()
+    assert ClaimForm(claim_form(1), unclaimed_wh=0).errors["amount"] == [
+        "Nothing of this certificate is unclaimed any more."
+    ]
 
 
 def test_a_fully_claimed_certificate_has_no_claim_form(world, buyer):
     claim_create(acting_user=buyer, certificate=world.first, request=claim_request(12000))
     html = page(browser_of(buyer), f"/certificate/{world.first.pk}")
     assert "Add Claim" not in html
-    refused = browser_of(buyer).post(f"/certificate/{world.first.pk}", claim_form(1))
+    refused = browser_of(buyer).post(f"/certificate/{world.first.pk}", {**claim_form(1), "confirm": "1"})
     assert refused.status_code == 200  # the API's 409, said on the page
     assert "unclaimed" in refused.content.decode().lower()
     assert Claim.objects.count() == 1
@@ -348,8 +435,9 @@ def test_non_claimers_see_no_claim_form_and_their_post_stores_nothing(world, req
     assert f"Certificate {world.first.pk}" in html
     assert "Add Claim" not in html
     assert 'name="amount"' not in html
-    response = client.post(url, claim_form(1000))
-    assert response.status_code == 403  # as POST /api/certificate-log/claim answers them
+    for confirm in ({}, {"confirm": "1"}):
+        response = client.post(url, {**claim_form(1000), **confirm})
+        assert response.status_code == 403  # as POST /api/certificate-log/claim answers them
     assert not Claim.objects.exists()
     assert not LedgerEntry.objects.filter(kind="claim").exists()
 
@@ -360,6 +448,32 @@ def test_the_developer_sees_its_share_only_on_the_certificate_page(world, develo
     assert "SUN-1" in table
     assert "Other Devices" in table
     assert "MOON-1" not in table
+
+
+def test_the_certificate_page_reads_as_people_write(world, buyer):
+    html = page(browser_of(buyer), f"/certificate/{world.first.pk}")
+    details = text_of(re.search(r'data-testid="certificate-details".*?</dl>', html, re.S).group(0))
+    assert "Owner Green Buyers" in details
+    assert "Devices 2 devices" in details
+    assert "Generation period 2 Mar 2026" in details
+    assert "Volume 12 kWh issued" in details
+    # The per-device table: people's dates in the device's zone (India), in a scrolling wrapper.
+    table = re.search(
+        r'<div class="table-responsive"[^>]*>\s*<table[^>]*data-testid="contributions".*?</table>', html, re.S
+    )
+    assert table, "the per-device table is not inside a scrolling wrapper"
+    rows = text_of(table.group(0))
+    assert "SUN-1 2 Mar 2026, 05:30 IST 3 Mar 2026, 05:30 IST 24 7.2 kWh" in rows
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", html), "a raw ISO timestamp is shown"
+    # The ledger's account, UIDs and hashes are behind the "Ledger proof" toggle, not up front.
+    proof = re.search(r'<details[^>]*data-testid="ledger-proof".*?</details>', html, re.S).group(0)
+    assert "<summary" in proof
+    assert "Ledger proof" in proof
+    issue = LedgerEntry.objects.get(certificate=world.first, kind="issue")
+    before = html[: html.index('data-testid="ledger-proof"')]
+    for secret in (issue.hash[:20], f"drec:org:{world.first.owner_id}", str(world.first.uid)):
+        assert secret in proof
+        assert secret not in before
 
 
 def test_another_organizations_certificate_page_is_404(world, buyer, developer_admin):
@@ -416,9 +530,30 @@ def test_the_verification_page_is_public(world):
     anonymous = Client()
     html = page(anonymous, f"/certificate/verify/{world.first.pk}")
     assert "Valid: signed by the D-REC issuer key" in html
-    assert "12000 Wh, of which 0 Wh claimed" in html
+    assert "12 kWh issued, of which 0 Wh claimed" in text_of(html)
     assert "BEGIN PUBLIC KEY" in html
     assert anonymous.get("/certificate/verify/999999").status_code == 404
+
+
+def test_the_verification_page_says_who_issued_what(world, buyer):
+    claim_create(acting_user=buyer, certificate=world.first, request=claim_request(3000))
+    html = page(Client(), f"/certificate/verify/{world.first.pk}")
+    facts = text_of(re.search(r'data-testid="certificate-facts".*?</dl>', html, re.S).group(0))
+    assert "Issued by D-REC registry" in facts
+    assert "Owner Green Buyers" in facts
+    assert "Country India" in facts
+    assert "Generation period 2 Mar 2026" in facts
+    assert "Devices 2" in facts
+    assert "Volume 12 kWh issued, of which 3 kWh claimed" in facts
+    # The reservation's UUID, the ledger account and the hashes only inside "Ledger proof".
+    proof = re.search(r'<details[^>]*data-testid="ledger-proof".*?</details>', html, re.S).group(0)
+    before = html[: html.index('data-testid="ledger-proof"')]
+    issue = LedgerEntry.objects.get(certificate=world.first, kind="issue")
+    for detail in (str(world.reservation.uid), f"drec:org:{world.first.owner_id}", issue.hash):
+        assert detail in proof
+        assert detail not in before
+    # Nothing of the buyer's people: no e-mail, no user name.
+    assert buyer.email not in html
 
 
 def test_the_verification_page_names_the_tampering(world):

@@ -509,7 +509,8 @@ def claim(world, persona, name, key):
         Call(
             "post",
             reverse(name, args=[certificate.pk]),
-            {**fields, "periodStartDate": start.isoformat(), "periodEndDate": end.isoformat()},
+            # "confirm": the confirmation screen's "Claim" (the form's own POST only reviews).
+            {**fields, "periodStartDate": start.isoformat(), "periodEndDate": end.isoformat(), "confirm": "1"},
         ),
         Call(
             "post",
