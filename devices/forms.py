@@ -8,6 +8,7 @@ from django import forms
 from devices.fields import BY_KEY, DEVICE_FIELDS, DeviceFields, code_choices, device_fields, form_fields
 from devices.models import Device
 from drec.forms import OrganizationChoiceField
+from drec.widgets import CheckboxDropdown
 
 
 class DeviceForm(forms.Form):
@@ -47,10 +48,10 @@ class DeviceFilterForm(forms.Form):
 
     organizationId = OrganizationChoiceField(label="Organization", required=False)
     country = forms.ChoiceField(label="Country", required=False)
-    deviceTypeCode = forms.MultipleChoiceField(label="Device Type Code", required=False)
-    offTaker = forms.MultipleChoiceField(label="Off Taker", required=False)
+    deviceTypeCode = forms.MultipleChoiceField(label="Device Type Code", required=False, widget=CheckboxDropdown)
+    offTaker = forms.MultipleChoiceField(label="Off Taker", required=False, widget=CheckboxDropdown)
     capacity = forms.DecimalField(label="Capacity(kW) at most", required=False, min_value=0)
-    SDGBenefits = forms.MultipleChoiceField(label="SDG Benefits", required=False)
+    SDGBenefits = forms.MultipleChoiceField(label="SDG Benefits", required=False, widget=CheckboxDropdown)
     start_date = forms.DateField(
         label="Commissioned from", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -7,7 +7,9 @@ from typing import Any
 from django import forms
 
 from devices.fields import code_choices
+from devices.forms import DeviceFilterForm
 from drec.forms import OrganizationChoiceField, set_choices
+from drec.widgets import CheckboxDropdown
 from organizations.models import Organization
 from reservations import fields, services
 
@@ -52,11 +54,46 @@ class ReservationForm(forms.Form):
             self.add_error(*PERIOD_MESSAGES[problem])
         return self.cleaned_data
 
+    def draft(self) -> dict[str, Any]:
+        """The target and period typed so far, those that parse (the device picker estimates
+        the selection's energy before the form is sent)."""
+        source = self.data if self.is_bound else (self.initial or {})
+        values = {}
+        for key in (fields.TARGET.key, fields.START.key, fields.END.key):
+            try:
+                values[key] = self.fields[key].clean(source.get(key))
+            except forms.ValidationError:
+                continue
+        return values
+
     def request(self, *, device_ids: list[int]) -> services.ReservationRequest:
         """The new reservation, as reservations.services.reservation_create takes it."""
         return services.ReservationRequest(
             **fields.service_values(self.cleaned_data, self.FIELDS), device_ids=device_ids
         )
+
+
+class DevicePickerFilterForm(DeviceFilterForm):
+    """The device picker's filters: a search by External ID or project name, then the device
+    list's filters (ui.md §3.16)."""
+
+    search = forms.CharField(
+        label="Search devices",
+        required=False,
+        max_length=255,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "External ID or project name"}),
+    )
+
+    field_order = ["search"]
+
+    def api_params(self) -> dict[str, str]:
+        """The device list's filters (the search is the picker's own: ``search_text``)."""
+        params = super().api_params()
+        params.pop("search", None)
+        return params
+
+    def search_text(self) -> str:
+        return (self.cleaned_data.get("search") or "").strip() if self.is_bound and self.is_valid() else ""
 
 
 class ReservationFilterForm(forms.Form):
@@ -65,8 +102,8 @@ class ReservationFilterForm(forms.Form):
     organizationId = OrganizationChoiceField(label="Organization", required=False)
     name = forms.CharField(label="Reservation Name", required=False, max_length=255)
     country = forms.ChoiceField(label="Country", required=False)
-    offTaker = forms.MultipleChoiceField(label="Off Taker", required=False)
-    sdgbenefit = forms.MultipleChoiceField(label="SDG Benefits", required=False)
+    offTaker = forms.MultipleChoiceField(label="Off Taker", required=False, widget=CheckboxDropdown)
+    sdgbenefit = forms.MultipleChoiceField(label="SDG Benefits", required=False, widget=CheckboxDropdown)
     reservationActive = forms.ChoiceField(
         label="Reservation Status",
         required=False,

@@ -2,9 +2,13 @@
 
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db import connection
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
+from django_q.models import Schedule
 
 from accounts.models import ApiUser, Role, User
 from devices.models import Device
@@ -13,6 +17,7 @@ from drec.errors import Forbidden, InvalidInput, NotFound
 from drec.inputs import comma_list, query_moment
 from organizations.models import Organization, OrganizationType
 from organizations.selectors import organization_get
+from reads.models import MeterRead
 from reservations.models import Reservation, ReservationDevice
 
 
@@ -150,3 +155,92 @@ def member_devices(reservation: Reservation) -> list[Device]:
     if reservation.is_active:
         memberships = [m for m in memberships if m.is_active]
     return [m.device for m in memberships]
+
+
+# --- Make A Reservation's device picker ------------------------------------------------------
+
+
+def device_search(devices: QuerySet[Device], text: str) -> QuerySet[Device]:
+    """Devices whose External ID or project name contains ``text`` (any case)."""
+    text = text.strip()
+    if not text:
+        return devices
+    return devices.filter(Q(external_id__icontains=text) | Q(project_name__icontains=text))
+
+
+@dataclass(frozen=True)
+class DeviceReads:
+    last_read: datetime | None  # the end of the device's latest read
+    period_wh: int | None  # energy of its reads within the period asked (None: no period)
+
+
+def device_reads(
+    *, device_ids: list[int], start: datetime | None = None, end: datetime | None = None
+) -> dict[int, DeviceReads]:
+    """{device id: its latest read and (with ``start`` and ``end``) the energy of its reads
+    lying within [start, end), baselines left out}, for the devices that have reads, in one
+    query."""
+    rows = MeterRead.objects.filter(device_id__in=device_ids).values("device_id").annotate(last_read=Max("end"))
+    if start is not None and end is not None:
+        in_period = Q(start__gte=start, end__lte=end, is_baseline=False)
+        rows = rows.annotate(period_wh=Sum("value_wh", filter=in_period, default=0))
+    return {
+        row["device_id"]: DeviceReads(last_read=row["last_read"], period_wh=cast(int | None, row.get("period_wh")))
+        for row in rows.order_by()
+    }
+
+
+# --- What the background issuance will do next -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuanceSchedule:
+    every_minutes: int
+    next_run: datetime | None
+
+
+def issuance_schedule(*, func: str) -> IssuanceSchedule | None:
+    """The recurring task running ``func`` (django-q2's schedule, ensured by ``manage.py
+    seed``): how often and when next; None when it is not scheduled."""
+    schedule = Schedule.objects.filter(func=func).exclude(repeats=0).order_by("next_run").first()
+    if schedule is None or schedule.schedule_type != Schedule.MINUTES or not schedule.minutes:
+        return None
+    return IssuanceSchedule(every_minutes=schedule.minutes, next_run=schedule.next_run)
+
+
+@dataclass(frozen=True)
+class PendingReads:
+    reads: int
+    energy_wh: int
+
+
+# The reads of the reservation's devices within their coverage (and its period) that no
+# certificate holds yet: History reads of at least one unit without a contribution, ongoing
+# reads (not the baseline) after the end of the membership's certified chain. Certificates
+# come from them in the next runs, once their windows have closed (certificates.services).
+PENDING_READS_SQL = """
+SELECT count(*), COALESCE(sum(r.value_wh), 0)
+FROM reservations_reservationdevice m
+JOIN reads_meterread r ON r.device_id = m.device_id
+WHERE m.reservation_id = %(reservation)s
+  AND NOT r.is_baseline
+  AND r.start >= m.covers_from
+  AND r."end" <= LEAST(COALESCE(m.covers_until, 'infinity'::timestamptz), %(end)s)
+  AND CASE WHEN r.read_type = 'History' THEN
+        r.value_wh >= %(unit)s
+        AND NOT EXISTS (SELECT 1 FROM certificates_contribution c WHERE c.history_read_id = r.id)
+      ELSE
+        r."end" > COALESCE(
+            (SELECT max(c.ongoing_end) FROM certificates_contribution c WHERE c.membership_id = m.id),
+            '-infinity'::timestamptz)
+      END
+"""
+
+
+def pending_reads(*, reservation: Reservation, unit_wh: int) -> PendingReads:
+    """The reservation's reads waiting to be certified (``unit_wh``: a certificate's unit, the
+    least a History read is certified for), in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(PENDING_READS_SQL, {"reservation": reservation.pk, "end": reservation.end, "unit": unit_wh})
+        count, energy = cursor.fetchone()
+    return PendingReads(reads=int(count), energy_wh=int(energy))

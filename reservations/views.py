@@ -2,21 +2,26 @@
 Reservation List with progress towards the target, and one reservation with its devices
 (ui.md §3.25-3.26, §4.3)."""
 
+from datetime import timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
-from devices.forms import DeviceFilterForm
+from certificates.tasks import certificates_issue
 from devices.selectors import device_filter, devices_for_reservation
 from drec.errors import DomainError
+from drec.formats import people_energy
 from drec.forms import show_error
 from drec.pagination import paginate
 from drec.permissions import Action, page, portal_view, step
 from organizations.models import OrganizationType
 from organizations.selectors import acting_organization_list, organization_for
-from reservations import forms, selectors, services
+from reservations import fields, forms, selectors, services
 from reservations.rules import RESERVATION_CREATE, RESERVATION_END, RESERVATION_READ, RESERVATION_UPDATE
 from reservations.services import WH_PER_MWH
 
@@ -24,32 +29,77 @@ DEVICE_PAGE = 20
 FILTER_PREFIX = "f"
 CREATE = Action(RESERVATION_CREATE, twin="POST api-reservations")
 CHANGE = Action(RESERVATION_UPDATE, twin="PATCH api-reservation")
+# The scheduled task that issues certificates (certificates.tasks.SCHEDULES).
+ISSUANCE_TASK = f"{certificates_issue.__module__}.{certificates_issue.__name__}"
 
 
-def _picker(request, organization_id, selected: list[int]) -> dict:
-    """The "Select The Devices" part: a page of reservable devices under the filters, and the
-    devices ticked so far (kept across filters and pages)."""
-    filters = DeviceFilterForm(request.POST or None, prefix=FILTER_PREFIX)
-    picker: dict[str, Any] = {"filters": filters, "page": None, "selected": selected, "hidden": [], "problem": None}
+def _posted_ids(request) -> list[int]:
+    """The devices ticked: the page's checkboxes, and those ticked on other pages or under other
+    filters (one comma-separated field, whatever their number)."""
+    values = [*request.POST.getlist("deviceIds"), *request.POST.get("selectedIds", "").split(",")]
+    return list(dict.fromkeys(int(pk) for pk in values if pk.strip().isdigit()))
+
+
+def _picker(request, organization_id, selected: list[int], draft: dict[str, Any]) -> dict:
+    """The "Select The Devices" part: a page of reservable devices under the filters and the
+    search, with their reads; the devices ticked so far (kept across filters and pages).
+    The "select all" checkbox ticks (or, unticked, clears) every device matching the filters,
+    on every page: ``selectAllWas`` says how the page showed it, so only a change counts."""
+    filters = forms.DevicePickerFilterForm(request.POST or None, prefix=FILTER_PREFIX)
+    picker: dict[str, Any] = {
+        "filters": filters,
+        "page": None,
+        "selected": selected,
+        "requested": selected,
+        "hidden": [],
+        "problem": None,
+        "rows": [],
+    }
     if (
         not organization_id
         and acting_organization_list(user=request.user, organization_type=OrganizationType.BUYER) is not None
     ):
         return picker
+    start, end = draft.get(fields.START.key), draft.get(fields.END.key)
     try:
         devices = devices_for_reservation(user=request.user, organization_id=organization_id or None)
-        chosen = list(devices.filter(pk__in=selected))
-        picker["selected_kw"] = sum(device.capacity for device in chosen)
-        picker["selected"] = [device.pk for device in chosen]
+        matching = devices
         if filters.is_bound and filters.is_valid():
-            devices = device_filter(devices, filters.api_params())
+            matching = selectors.device_search(device_filter(devices, filters.api_params()), filters.search_text())
+            picker["filters_applied"] = len(filters.api_params())
+        select_all = request.POST.get("selectAll") == "1"
+        if select_all != (request.POST.get("selectAllWas") == "1"):
+            ids = list(matching.values_list("pk", flat=True))
+            selected = [*selected, *ids] if select_all else [pk for pk in selected if pk not in set(ids)]
+            selected = list(dict.fromkeys(selected))
+        picker["requested"] = selected
+        chosen = list(devices.filter(pk__in=selected).select_related(None).only("pk", "capacity"))
+        picker["selected_kw"] = sum((device.capacity for device in chosen), Decimal(0))
+        picker["selected"] = [device.pk for device in chosen]
+        if start is not None and end is not None and end > start:
+            picker["reachable_mwh"] = services.reachable_mwh(chosen, start, end)
+            picker["hours"] = (end - start).total_seconds() / 3600
         query = SimpleNamespace(GET={"pageNumber": request.POST.get("devicePage") or "1", "limit": str(DEVICE_PAGE)})
-        picker["page"] = paginate(query, devices.order_by("-created_at", "-id"), key="devices", serialize=list)
-        shown = {device.pk for device in picker["page"]["devices"]}
-        picker["hidden"] = [pk for pk in picker["selected"] if pk not in shown]
+        picker["page"] = paginate(query, matching.order_by("-created_at", "-id"), key="devices", serialize=list)
+        shown = [device.pk for device in picker["page"]["devices"]]
+        picker["hidden"] = [pk for pk in picker["selected"] if pk not in set(shown)]
+        picker["hidden_kw"] = sum((device.capacity for device in chosen if device.pk not in set(shown)), Decimal(0))
+        picker["all_selected"] = bool(picker["page"]["totalCount"]) and not matching.exclude(pk__in=selected).exists()
+        reads = selectors.device_reads(device_ids=shown, start=start, end=end)
+        picker["rows"] = [_picker_row(device, reads.get(device.pk)) for device in picker["page"]["devices"]]
+        picker["period"] = start is not None and end is not None
     except DomainError as error:
         picker["problem"] = error.message
     return picker
+
+
+def _picker_row(device, reads: selectors.DeviceReads | None) -> dict[str, Any]:
+    period_wh = reads.period_wh if reads else None
+    return {
+        "device": device,
+        "last_read": reads.last_read if reads else None,
+        "period_energy": None if period_wh is None else people_energy(period_wh),
+    }
 
 
 @portal_view(
@@ -66,11 +116,15 @@ def reservation_add(request):
     checks the form and opens the confirmation dialog, ``create`` (its Continue) reserves."""
     organizations = acting_organization_list(user=request.user, organization_type=OrganizationType.BUYER)
     action = request.POST.get("action", "")
-    selected = [int(pk) for pk in request.POST.getlist("deviceIds") if pk.isdigit()]
     organization_id = request.POST.get("organizationId", "")
-    confirm = False
     if action in ("review", "create"):
         form = forms.ReservationForm(request.POST, organizations=organizations)
+    else:
+        form = forms.ReservationForm(initial=request.POST.dict() or None, organizations=organizations)
+    picker = _picker(request, organization_id, _posted_ids(request), form.draft())
+    selected = picker["requested"]
+    confirm = False
+    if action in ("review", "create"):
         valid = form.is_valid()
         if not selected:
             form.add_error(None, "Please select at least one device.")
@@ -96,17 +150,15 @@ def reservation_add(request):
                 )
                 messages.success(
                     request,
-                    f"Reservation Added Successfully!! {reservation.name} holds "
-                    f"{reservation.memberships.count()} devices.{note}",
+                    f"Reservation added. {reservation.name} holds {reservation.memberships.count()} devices.{note}",
                 )
                 return redirect("reservation-detail", reservation_id=reservation.pk)
-    else:
-        form = forms.ReservationForm(initial=request.POST.dict() or None, organizations=organizations)
     context = {
         "form": form,
-        "picker": _picker(request, organization_id, selected),
+        "picker": picker,
         "confirm": confirm,
         "questions": [form[name] for name in forms.ReservationForm.QUESTIONS],
+        "target_mwh": form.draft().get(fields.TARGET.key),
     }
     return render(request, "reservations/reservation_add.html", context)
 
@@ -201,6 +253,7 @@ def reservation_detail(request, reservation_id: int):
                 return redirect("reservation-detail", reservation_id=reservation.pk)
     context = {
         "reservation": reservation,
+        "issuance": _issuance(reservation),
         "row": _rows([reservation])[0],
         "devices": selectors.member_devices(reservation),
         "change": change,
@@ -208,6 +261,28 @@ def reservation_detail(request, reservation_id: int):
         "can_end": reservation.is_active and _may_change(request.user, reservation, RESERVATION_END),
     }
     return render(request, "reservations/reservation_detail.html", context)
+
+
+def _issuance(reservation) -> dict[str, Any]:
+    """What the background issuance does next for the reservation: when its scheduled run
+    comes (django-q2's schedule of certificates.tasks), which reads wait for it."""
+    now = timezone.now()
+    if not reservation.is_active and now >= reservation.expiry:
+        return {"over": True}
+    schedule = selectors.issuance_schedule(func=ISSUANCE_TASK)
+    pending = selectors.pending_reads(reservation=reservation, unit_wh=settings.DREC_CERTIFICATE_UNIT_WH)
+    late = False
+    if schedule is not None and schedule.next_run is not None:
+        late = schedule.next_run < now - timedelta(minutes=schedule.every_minutes + 1)
+    return {
+        "over": False,
+        "schedule": schedule,
+        "late": late,
+        "not_started": now < reservation.start,
+        "pending": pending,
+        "pending_energy": people_energy(pending.energy_wh),
+        "unit_kwh": f"{settings.DREC_CERTIFICATE_UNIT_WH / 1000:g}",
+    }
 
 
 def _may_change(user, reservation, rule) -> bool:

@@ -1,6 +1,7 @@
 """Bulk device upload in Chromium: the progress bar moves while a worker processes the job,
 then the job's error log names the bad rows."""
 
+import re
 import threading
 import time
 
@@ -58,15 +59,23 @@ def test_bulk_upload_shows_live_progress_and_the_error_log(page, login, snap, de
         if 30 < value < 70 and not any(30 < old < 70 for old in seen):
             snap("bulk-upload-in-progress")
         seen.add(value)
-        if page.get_by_test_id("job-status").first.inner_text() == "Completed":
+        if page.get_by_test_id("job-status").first.inner_text().startswith("Completed"):
             break
         page.wait_for_timeout(150)
     thread.join()
     assert any(0 < value < 100 for value in seen), f"no intermediate progress seen: {sorted(seen)}"
-    expect(page.get_by_test_id("job-status").first).to_have_text("Completed")
+    # Done with row errors: amber, "Completed with 2 errors", and the banner no longer says "being processed".
+    expect(page.get_by_test_id("job-status").first).to_have_text("Completed with 2 errors")
     expect(bar).to_have_attribute("aria-valuenow", "100")
+    expect(bar.locator(".progress-bar")).to_have_class(re.compile(r"\bbg-warning\b"))
     expect(page.get_by_test_id("jobs")).to_contain_text("1198 created · 2 with errors")
+    expect(page.get_by_role("status")).to_contain_text(f"job {job.pk} completed with 2 errors")
+    expect(page.get_by_role("status")).not_to_contain_text("being processed")
+    snap("bulk-upload-completed-with-errors")
 
+    page.get_by_test_id("job-status").first.get_by_role("link", name="Completed with 2 errors").click()
+    expect(page.get_by_role("heading", name="Device Bulk Registration Status Log")).to_be_visible()
+    page.go_back()
     page.get_by_role("link", name="Logs").click()
     errors = page.get_by_test_id("row-errors")
     expect(errors.locator("tbody tr")).to_have_count(2)

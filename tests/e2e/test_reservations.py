@@ -36,7 +36,7 @@ def test_reserve_devices_through_the_confirmation_dialog(page, login, snap, buye
     snap("confirmation-dialog")
     dialog.get_by_role("button", name="Continue").click()
 
-    expect(page.get_by_role("status")).to_contain_text("Reservation Added Successfully!!")
+    expect(page.get_by_role("status")).to_contain_text("Reservation added.")
     reservation = Reservation.objects.get()
     assert sorted(reservation.devices.values_list("external_id", flat=True)) == ["Roof-0", "Roof-2"]
     assert reservation.frequency == "monthly"
