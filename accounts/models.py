@@ -26,6 +26,19 @@ class Role(models.TextChoices):
     SUB_BUYER = "SubBuyer"
 
 
+# The roles in people's words (the portal's who-box and dashboard); OrganizationAdmin is named
+# after its organization's type ("Developer organization admin").
+ROLE_LABELS: dict[str, str] = {
+    Role.ADMIN: "Super admin",
+    Role.ORGANIZATION_ADMIN: "Organization admin",
+    Role.DEVICE_OWNER: "Device owner",
+    Role.BUYER: "Buyer",
+    Role.USER: "User",
+    Role.API_USER: "API user",
+    Role.SUB_BUYER: "Sub-buyer",
+}
+
+
 class UserStatus(models.TextChoices):
     PENDING = "Pending"
     ACTIVE = "Active"
@@ -116,6 +129,13 @@ class User(AbstractBaseUser, PermissionsMixin, TimestampedModel):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def role_label(self) -> str:
+        """The role in people's words, e.g. "Developer organization admin" for OrganizationAdmin."""
+        if self.role == Role.ORGANIZATION_ADMIN and self.organization is not None:
+            return f"{self.organization.organization_type} organization admin"
+        return ROLE_LABELS.get(self.role, self.role)
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip() or self.email

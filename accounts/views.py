@@ -16,7 +16,8 @@ from drec.forms import show_error
 from drec.permissions import PUBLIC, Action, page, portal_view
 
 BACKEND = "accounts.backends.AuthenticationBackend"
-KEY_PENDING = "api_user_key_pending"
+KEY_PENDING = "api_user_key_pending"  # registered, the key pair not generated yet
+KEY_UNCONFIRMED = "api_user_key_unconfirmed"  # handed out, "I have saved my key" not ticked yet
 
 
 @portal_view({"GET": page(SIGN_UP, no_twin="the registration form"), "POST": Action(SIGN_UP, twin="POST api-register")})
@@ -47,12 +48,32 @@ def register(request):
     )
 
 
-@portal_view({"GET": page(API_USER_KEYS, no_twin="the one-time key download page")})
+@portal_view(
+    {
+        "GET": page(API_USER_KEYS, no_twin="the one-time key download page"),
+        # "I have saved my key": only ends the page (the session's mark), a step of the download.
+        "POST": Action(API_USER_KEYS, twin="POST api-keys", changes=False),
+    }
+)
 def api_user_key(request):
-    """After registering, an api user downloads its private key, once."""
-    if not request.session.get(KEY_PENDING):
+    """After registering, an api user downloads its private key, once, and stays here until it
+    confirms it saved it. The key is never kept by the server: the page's script holds the one
+    download in the browser's memory to save it again; leaving the page forgets it."""
+    pending, unconfirmed = request.session.get(KEY_PENDING), request.session.get(KEY_UNCONFIRMED)
+    if not pending and not unconfirmed:
         return redirect("apiuser-permission-request")
-    return render(request, "accounts/api_user_key.html", {"next": reverse("apiuser-permission-request")})
+    error = ""
+    if request.method == "POST":
+        if pending:
+            error = "Download your private key first."
+        elif request.POST.get("saved") != "1":
+            error = "Tick “I have saved my key” to continue."
+        else:
+            del request.session[KEY_UNCONFIRMED]
+            messages.success(request, "Now ask for the permissions your application needs.")
+            return redirect("apiuser-permission-request")
+    context = {"next": reverse("apiuser-permission-request"), "handed_out": not pending, "error": error}
+    return render(request, "accounts/api_user_key.html", context, status=400 if error else 200)
 
 
 @portal_view({"POST": Action(API_USER_KEYS, twin="POST api-keys")})
@@ -64,6 +85,7 @@ def api_user_key_download(request):
     if generated is None:
         return render(request, "accounts/api_user_key_gone.html", status=410)
     key, private_pem = generated
+    request.session[KEY_UNCONFIRMED] = True
     return private_key_download(private_pem, key.kid)
 
 

@@ -3,7 +3,7 @@
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
-from accounts.models import Role, User, UserRole
+from accounts.models import PermissionStatus, Role, User, UserRole
 from acl.models import VERB_BITS, AclModule, EntityType, ModulePermission, ModuleStatus
 from drec.errors import NotFound
 
@@ -98,3 +98,25 @@ def role_permission_list(*, role_id: int) -> QuerySet[ModulePermission]:
 
 def role_permission_list_all() -> QuerySet[ModulePermission]:
     return ModulePermission.objects.filter(entity_type=EntityType.ROLE).select_related("module", "role")
+
+
+def _pending_requests() -> QuerySet[ModulePermission]:
+    """Api users' grants waiting for the super admin: inactive, of an api user whose request
+    state is ``Request`` (a new request, or an approved grant the api user edited since)."""
+    return ModulePermission.objects.filter(
+        entity_type=EntityType.USER,
+        is_active=False,
+        user__role=Role.API_USER,
+        user__api_user__permission_status=PermissionStatus.REQUEST,
+    )
+
+
+def pending_request_list() -> QuerySet[ModulePermission]:
+    """The waiting grants with their api user, its organization and the module, oldest first."""
+    return _pending_requests().select_related("module", "user", "user__organization", "user__api_user").order_by("id")
+
+
+def pending_request_count() -> int:
+    """How many api users wait for the super admin's decision (the dashboard and the menu's
+    badge; one decision per api user covers all of its waiting grants)."""
+    return _pending_requests().values("user_id").distinct().count()

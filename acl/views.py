@@ -30,11 +30,12 @@ VERB_CHOICES = [(verb, verb) for verb in VERB_BITS]
 
 
 def _grants_from_post(post) -> dict[int, list[str]]:
-    """``{module id: [verbs]}`` of the ticked rows of a module/verb matrix."""
+    """``{module id: [verbs]}`` of the ticked rows of a module/verb matrix: a module ticked, or
+    one of whose verbs is ticked (the page's script ticks the module too, but a verb ticked
+    before the script runs, or without it, still counts)."""
+    ticked = [*post.getlist("module"), *(key.removeprefix("verbs-") for key in post if key.startswith("verbs-"))]
     return {
-        int(module_id): post.getlist(f"verbs-{module_id}")
-        for module_id in post.getlist("module")
-        if module_id.isdigit()
+        int(module_id): post.getlist(f"verbs-{module_id}") for module_id in dict.fromkeys(ticked) if module_id.isdigit()
     }
 
 
@@ -225,7 +226,18 @@ def api_user_picker(request):
     if request.GET.get("user", "").isdigit():
         return redirect("admin-api-user-permission-detail", user_id=int(request.GET["user"]))
     api_users = account_selectors.api_user_list(user=request.user)
-    return render(request, "acl/api_user_picker.html", {"api_users": api_users})
+    # What waits for a decision is listed right away, one row per api user (one decision each).
+    waiting: dict[int | None, dict] = {}
+    for grant in selectors.pending_request_list():
+        row = waiting.setdefault(grant.user_id, {"account": grant.user, "grants": [], "since": grant.updated_at})
+        row["grants"].append(grant)
+        row["since"] = min(row["since"], grant.updated_at)
+    pending = list(waiting.values())
+    return render(
+        request,
+        "acl/api_user_picker.html",
+        {"api_users": api_users, "pending": pending, "selected": pending[0]["account"].pk if pending else None},
+    )
 
 
 class VerifyForm(forms.Form):

@@ -6,6 +6,7 @@ user passes the access rule of the page it links to (the rule the page's view de
 item is hidden.
 """
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import TypedDict
@@ -13,7 +14,7 @@ from typing import TypedDict
 from django.urls import resolve, reverse
 
 from accounts.models import Role, User
-from acl.selectors import granted_masks
+from acl.selectors import granted_masks, pending_request_count
 from drec.permissions import PUBLIC, Rule, only
 
 
@@ -25,6 +26,8 @@ class MenuItem:
     # A further condition on top of the page's own rule (the same page can sit in two places
     # of the menu for different roles), or the rule of a page outside the portal's views.
     also: Rule | None = None
+    # A count shown next to the label (a key of BADGES), e.g. requests waiting for the viewer.
+    badge: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,9 @@ MENU: tuple[MenuItem | MenuSection, ...] = (
         "bi-building",
         (
             MenuItem("My Organizations", "my-organization"),
-            MenuItem("Add Organizations", "admin-add-organization", also=only(Role.ADMIN)),
-            MenuItem("Add Organizations", "apiuser-add-organization", also=only(Role.API_USER)),
+            # The page is the manual's "add organization form" (ui.md's "Add Organizations").
+            MenuItem("Add Organization", "admin-add-organization", also=only(Role.ADMIN)),
+            MenuItem("Add Organization", "apiuser-add-organization", also=only(Role.API_USER)),
             MenuItem("All Organizations", "all-organizations"),
             MenuItem("All Users", "all-users", also=NOT_API_USER),
             MenuItem("All Users", "apiuser-all-users", also=only(Role.API_USER)),
@@ -90,7 +94,7 @@ MENU: tuple[MenuItem | MenuSection, ...] = (
         (
             MenuItem("ACL Module", "admin-acl-modules"),
             MenuItem("User Role Permission", "admin-role-permissions"),
-            MenuItem("ApiUser Permission", "admin-api-user-permissions"),
+            MenuItem("ApiUser Permission", "admin-api-user-permissions", badge="pending_permission_requests"),
             MenuItem("Permission Request", "apiuser-permission-request"),
             MenuItem("My Permission", "apiuser-permissions"),
         ),
@@ -100,8 +104,9 @@ MENU: tuple[MenuItem | MenuSection, ...] = (
     MenuItem("Redemption Report", "redemption-report", icon="bi-journal-check", also=BUYER_SIDE),
     MenuItem("Add Reservation", "reservation-add", icon="bi-plus-circle", also=BUYER_SIDE),
     MenuSection("Account Setting", "bi-person-gear", (MenuItem("Profile", "profile"),)),
+    # For the people who write an api user's application (not the Developer organizations).
     MenuSection(
-        "Developers",
+        "For software developers",
         "bi-code-slash",
         (MenuItem("API documentation", "swagger-ui", icon="bi-book", also=PUBLIC),),
     ),
@@ -120,6 +125,8 @@ class MenuLink(TypedDict):
     url: str
     icon: str
     active: bool
+    badge: int  # 0: no badge
+    badge_label: str
 
 
 class MenuItemEntry(TypedDict):
@@ -138,6 +145,15 @@ class MenuSectionEntry(TypedDict):
 
 MenuEntry = MenuItemEntry | MenuSectionEntry
 
+# The menu's counts: what each counts (one query each), and what the number means (one, many).
+BADGES: dict[str, tuple[Callable[[], int], str, str]] = {
+    "pending_permission_requests": (
+        pending_request_count,
+        "api user waiting for approval",
+        "api users waiting for approval",
+    ),
+}
+
 
 # Where each role lands after login (ui.md §2); roles not listed land on the dashboard.
 LANDING_PAGES: dict[str, str] = {}
@@ -154,16 +170,32 @@ def _target(item: MenuItem) -> tuple[str, tuple[Rule, ...]]:
     return url, rules
 
 
-def menu_for(user: User, current_path: str) -> list[MenuEntry]:
-    """The menu entries ``user`` may use, as plain dicts for the template."""
+def menu_for(
+    user: User, current_path: str, *, counts: Mapping[str, Callable[[], int]] | None = None
+) -> list[MenuEntry]:
+    """The menu entries ``user`` may use, as plain dicts for the template. ``counts`` gives the
+    badges' counters (by default BADGES' selectors); a badge is counted only when its item shows."""
     masks = granted_masks(user) if user.role != Role.ADMIN else {}
+    counters = counts if counts is not None else {name: badge[0] for name, badge in BADGES.items()}
 
     def entry(item: MenuItem) -> MenuLink | None:
         url, rules = _target(item)
         if not rules or not all(rule.allows(user, masks=masks) for rule in rules):
             return None
         active = current_path == url or (url != "/" and current_path.startswith(url.rstrip("/") + "/"))
-        return {"label": item.label, "url": url, "icon": item.icon, "active": active}
+        badge = counters[item.badge]() if item.badge is not None and item.badge in counters else 0
+        badge_label = ""
+        if badge and item.badge is not None and item.badge in BADGES:
+            _count, one, many = BADGES[item.badge]
+            badge_label = one if badge == 1 else many
+        return {
+            "label": item.label,
+            "url": url,
+            "icon": item.icon,
+            "active": active,
+            "badge": badge,
+            "badge_label": badge_label,
+        }
 
     entries: list[MenuEntry] = []
     for node in MENU:

@@ -9,8 +9,9 @@ from django import forms, template
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from accounts.models import User
+from accounts.models import ROLE_LABELS, User
 from acl.selectors import granted_masks
+from drec.formats import people_date, people_moment
 from drec.routes import portal_actions
 
 T = TypeVar("T")
@@ -62,14 +63,12 @@ def when(value: datetime | date | str | None, zone: str | None = None) -> str:
     if isinstance(value, str):
         return value
     if not isinstance(value, datetime):
-        return f"{value.day} {value:%b %Y}"
+        return people_date(value)
     try:
         tz = ZoneInfo(zone) if zone else timezone.get_current_timezone()
     except (ZoneInfoNotFoundError, ValueError):
         tz = timezone.get_current_timezone()
-    local = timezone.localtime(value, tz) if timezone.is_aware(value) else value
-    name = local.tzname() or "UTC"
-    return f"{local.day} {local:%b %Y, %H:%M} {name}"
+    return people_moment(value, tz)
 
 
 @register.filter
@@ -99,3 +98,9 @@ def can(context: template.Context, url_name: str, key: str = "GET") -> bool:
         raise template.TemplateSyntaxError(f"No portal action {key!r} is declared for {url_name!r}.")
     user, masks = _masks(context)
     return declared.rule.allows(user, masks=masks) if user else declared.rule.public
+
+
+@register.filter
+def role_label(role: str) -> str:
+    """A role code in people's words ("OrganizationAdmin" → "Organization admin")."""
+    return ROLE_LABELS.get(role, role)

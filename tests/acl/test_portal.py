@@ -227,7 +227,8 @@ def test_bad_paging_of_all_api_users_is_not_a_server_error(client, admin_user, a
 
 def test_the_picker_opens_one_api_users_permissions(as_user, admin_user, api_user):
     client = as_user(admin_user)
-    option = f'<option value="{api_user.id}">{escape(api_user.get_full_name())} — Integrator One</option>'
+    name = escape(api_user.get_full_name())
+    option = f'<option value="{api_user.id}">{name} — {api_user.email} — Integrator One</option>'
     assert option in html_of(client.get(PICKER_PAGE))
     response = client.get(PICKER_PAGE, {"user": api_user.id})
     assert response.status_code == 302
@@ -244,7 +245,12 @@ def test_update_status_active_approves_the_api_users_grants(as_user, admin_user,
     assert 'data-module="DEVICE_MANAGEMENT_CRUDL"' in html
     assert 'data-module="READS_MANAGEMENT_CRUDL"' in html
     assert '<span data-testid="permission-status">Request</span>' in html
-    assert str(api_user.api_user.api_user_id) in html
+    # The dialog names the api user by its email and organization, not by an unexplained UUID.
+    dialog = html.split('data-testid="verify-api-user"', 1)[1].split("</dl>", 1)[0]
+    assert f'<dd class="col-8 text-break">{api_user.email}</dd>' in dialog
+    assert "Integrator One" in dialog
+    assert "2 modules" in dialog
+    assert str(api_user.api_user.api_user_id) not in html
 
     response = client.post(detail_page(api_user), {"status": "Active"})
     assert response.status_code == 302
@@ -308,6 +314,16 @@ def test_the_request_form_creates_inactive_grants_and_locks_requested_modules(as
     html = html_of(client.post(REQUEST_FORM, {"module": [str(device.id)], f"verbs-{device.id}": ["Delete"]}))
     assert "DEVICE_MANAGEMENT_CRUDL" in html
     assert ModulePermission.objects.get(user=api_user, module=device).permissions == ["Read", "Write"]
+
+
+def test_a_verb_ticked_asks_for_its_module_without_the_pages_script(as_user, api_user):
+    """The script ticks a row's module with its verb; a verb ticked before the script runs (or
+    without it) still asks for the module, not "Choose at least one module permission"."""
+    device = module("DEVICE_MANAGEMENT_CRUDL")
+    response = as_user(api_user).post(REQUEST_FORM, {f"verbs-{device.id}": ["Read"]})
+    assert response.status_code == 302
+    grant = ModulePermission.objects.get(user=api_user)
+    assert (grant.module, grant.permissions, grant.is_active) == (device, ["Read"], False)
 
 
 def test_the_request_form_refuses_a_module_without_verbs(as_user, api_user):

@@ -29,14 +29,16 @@ def test_users_land_on_their_dashboard(client, persona):
     assert response.redirect_chain[-1][0] == "/dashboard"
     html = response.content.decode()
     assert persona.email in html
-    assert f'data-testid="role">{persona.role}<' in html
+    assert f'data-testid="role">{persona.role_label}<' in html
 
 
 def test_admin_dashboard_counts_the_platform(client, admin_user, developer_admin, buyer):
     client.force_login(admin_user)
     html = client.get("/dashboard").content.decode()
     assert 'data-testid="organizations-by-type"' in html
-    assert "OrganizationAdmin" in html
+    by_role = html[html.index('data-testid="users-by-role"') :]
+    assert "<td>Organization admin</td>" in by_role  # the roles in people's words
+    assert "OrganizationAdmin" not in by_role
     assert "ACL modules: 14 enabled, 0 disabled." in html
 
 
@@ -83,7 +85,7 @@ EXPECTED_MENUS = {
     "admin_user": [
         "Dashboard",
         "My Organizations",
-        "Add Organizations",
+        "Add Organization",
         "All Organizations",
         "All Users",
         "All ApiUser",
@@ -189,7 +191,7 @@ def test_an_api_users_menu_grows_with_its_approved_grants(client, api_user, gran
     assert labels(api_user) == [
         "Dashboard",
         "My Organizations",
-        "Add Organizations",
+        "Add Organization",
         "All Organizations",
         "All Users",
         "Permission Request",

@@ -10,8 +10,8 @@ from organizations.models import Organization
 
 
 def add_organization(page, *, first: str, email: str, organization_type: str, name: str) -> None:
-    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Add Organizations").click()
-    expect(page.get_by_role("heading", name="Add New User")).to_be_visible()
+    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Add Organization").click()
+    expect(page.get_by_role("heading", name="Add Organization")).to_be_visible()
     page.get_by_label("First Name").fill(first)
     page.get_by_label("Last Name").fill("Kumar")
     page.get_by_label("Email").fill(email)
@@ -90,7 +90,7 @@ def test_invitee_joins_through_the_emailed_link(page, login, developer_admin, ma
 
     login("nila@example.com", "Nila-Sun-2026")
     expect(page.get_by_test_id("organization")).to_have_text("Sunny Developers")
-    expect(page.get_by_test_id("role")).to_have_text("DeviceOwner")
+    expect(page.get_by_test_id("role")).to_have_text("Device owner")
 
     # The link works once.
     page.goto(link)

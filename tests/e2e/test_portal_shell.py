@@ -19,7 +19,7 @@ def test_admin_logs_in_and_sees_the_side_menu(page, login, live_server):
 def test_member_menu_and_logout(page, login, developer_admin):
     login(developer_admin.email)
     menu = page.get_by_role("navigation", name="Main menu")
-    expect(menu).to_contain_text("OrganizationAdmin")
+    expect(menu).to_contain_text("Developer organization admin")
     expect(menu.get_by_role("link", name="Django admin")).to_have_count(0)
     expect(page.get_by_test_id("organization")).to_have_text("Sunny Developers")
 

@@ -40,6 +40,10 @@ def test_api_user_registers_downloads_its_key_and_lands_on_the_permission_reques
     assert isinstance(private_key, rsa.RSAPrivateKey)
     assert private_key.key_size == 2048
 
+    # The page stays until the key is confirmed saved; then on to the permission request.
+    expect(page.get_by_role("heading", name="Your private key")).to_be_visible()
+    page.get_by_label("I have saved my key").check()
+    page.get_by_role("button", name="Continue to the permission request").click()
     page.wait_for_url("**/apiuser/permission/request/form")
     expect(page.get_by_role("heading", name="Module Permission Request Form")).to_be_visible()
 
@@ -61,7 +65,7 @@ def test_developer_registers_and_is_signed_in(page):
     fill_registration(page, email="dev@example.com", organization_type="Developer", organization="Sun Devs")
     page.get_by_role("button", name="Submit").click()
     page.wait_for_url("**/dashboard")
-    expect(page.get_by_test_id("role")).to_have_text("OrganizationAdmin")
+    expect(page.get_by_test_id("role")).to_have_text("Developer organization admin")
     expect(page.get_by_test_id("organization")).to_have_text("Sun Devs")
 
 
