@@ -1,19 +1,23 @@
 """Request middleware of the project: refuse NUL characters, turn domain errors into pages,
-send the Content-Security-Policy, and hold an account with a generated password to changing it."""
+send the Content-Security-Policy, hold an account with a generated password to changing it,
+and show the portal's own error pages under DEBUG."""
 
+import logging
 from collections.abc import Callable
 from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
 from drec.errors import DomainError
-from drec.views import error_page, is_api_request
+from drec.views import error_page, is_api_request, page_not_found, server_error
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
+logger = logging.getLogger("django.request")
 
 
 class RefuseNulMiddleware:
@@ -81,3 +85,33 @@ class PasswordChangeFirstMiddleware:
             messages.warning(request, "Your password was generated for you: choose your own to continue.")
             return redirect(f"{reverse('profile')}?tab=password")
         return self.get_response(request)
+
+
+class DebugErrorPagesMiddleware:
+    """With DEBUG, Django answers an unknown address with its technical page (every route of
+    the site listed) and an error with a traceback: the portal shows its own 404 and 500 pages
+    in DEBUG too. Without DEBUG Django already uses ``handler404``/``handler500``; the API
+    (``/api/...``) answers its JSON errors either way (drec.views.api_not_found, DRF).
+
+    It sits inside CommonMiddleware, whose APPEND_SLASH redirect still applies to the 404."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if settings.DEBUG and not is_api_request(request):
+            try:
+                resolve(request.path_info, getattr(request, "urlconf", None))
+            except Resolver404 as exception:
+                return page_not_found(request, exception)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not settings.DEBUG or is_api_request(request):
+            return None
+        if isinstance(exception, Http404):
+            return page_not_found(request, exception)
+        if isinstance(exception, (PermissionDenied, BadRequest, SuspiciousOperation)):
+            return None  # Django answers these with handler403/handler400, in DEBUG too
+        logger.error("Internal Server Error: %s", request.path, exc_info=exception, extra={"status_code": 500})
+        return server_error(request)

@@ -139,6 +139,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Under DEBUG too: the portal's own 404 and 500 pages, not Django's technical ones.
+    "drec.middleware.DebugErrorPagesMiddleware",
     "drec.middleware.DomainErrorMiddleware",
     # Last: answers a sign-in refused for too many wrong passwords (any door) with 429.
     "axes.middleware.AxesMiddleware",
@@ -257,6 +259,10 @@ ACCOUNT_RATE_LIMITS = {
 
 # Address of the portal in links sent by e-mail (tasks have no request to read it from).
 DREC_PUBLIC_URL = env_str("DREC_PUBLIC_URL", "http://localhost:3040").rstrip("/")
+
+# Who issues the certificates (SPEC §8: the platform, signing with its issuer key), as the
+# public verification page names it.
+DREC_ISSUER_NAME = env_str("DREC_ISSUER_NAME", "D-REC registry")
 
 # Days an invitation link works.
 DREC_INVITATION_DAYS = env_int("DREC_INVITATION_DAYS", 7)

@@ -35,7 +35,7 @@ def test_add_a_read_then_see_it_in_the_list_and_the_chart(page, login, snap, dev
         page.get_by_label("Meter Read").fill(value)
         page.get_by_label("End Datetime").fill(end.strftime("%Y-%m-%dT%H:%M"))
         page.get_by_role("button", name="Submit").click()
-        expect(page.get_by_role("status")).to_contain_text("Read Added!!")
+        expect(page.get_by_role("status")).to_contain_text("Read added:")
 
     add(baseline_end, "1")  # the first Delta read is the device's baseline
     add(read_end, "4.5")
