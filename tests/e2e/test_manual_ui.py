@@ -40,6 +40,7 @@ def settle(page) -> None:
 
 def open_menu(page):
     """The side menu; on a phone (under 992 px) it is opened first with its toggle."""
+    page.wait_for_load_state()  # the toggle works once the page's script runs (deferred)
     toggle = page.get_by_role("button", name="Menu", exact=True)
     if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
         toggle.click()
