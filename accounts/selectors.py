@@ -51,12 +51,18 @@ _TOKEN_MODELS = (("t", AccessToken), ("u", User), ("o", Organization), ("oa", Ap
 @cache
 def _token_sql() -> tuple[str, list[str], list[rawsql.Columns[Any]]]:
     """The token, its user, the user's organization with the api user managing it, the user's
-    own api user record and the user's ACL grants, in one statement: the query
-    behind every API call, written once rather than compiled by the ORM each time."""
+    own api user record, the user's ACL grants and whether the user's e-mail address is
+    confirmed (what GET /api/user/me shows), in one statement: the query behind every API
+    call, written once rather than compiled by the ORM each time."""
     selected = [rawsql.columns(model, alias) for alias, model in _TOKEN_MODELS]
     columns = ", ".join(part.sql for part in selected)
     masks, params = granted_masks_sql('u."id"', 'u."role"')
-    columns += f", {masks}"
+    # email_confirmed below, as SQL: a verified address of the user's, the same up to case.
+    confirmed = (
+        f'EXISTS (SELECT 1 FROM "{EmailAddress._meta.db_table}" e WHERE e."user_id" = u."id" '  # noqa: S608
+        'AND UPPER(e."email") = UPPER(u."email") AND e."verified")'
+    )
+    columns += f", {masks}, {confirmed}"
     table = {alias: model._meta.db_table for alias, model in _TOKEN_MODELS}
     # Names from the models' metadata only; every value is a bound parameter.
     sql = (
@@ -71,7 +77,8 @@ def _token_sql() -> tuple[str, list[str], list[rawsql.Columns[Any]]]:
 
 def _token_with_user(jti: uuid.UUID, user_id: int) -> AccessToken | None:
     """``AccessToken.objects.select_related("user__organization__api_user", "user__api_user")``
-    for one token, with ``user.acl_masks`` set (acl.selectors.may uses them)."""
+    for one token, with ``user.acl_masks`` (acl.selectors.may uses them) and
+    ``user.email_confirmed`` (:func:`email_confirmed`) set."""
     sql, params, selected = _token_sql()
     rows = rawsql.fetch(sql, [*params, jti, user_id])
     if not rows:
@@ -87,6 +94,7 @@ def _token_with_user(jti: uuid.UUID, user_id: int) -> AccessToken | None:
         rawsql.relate(own, "user", user)
     rawsql.relate(token, "user", user)
     user.acl_masks = json.loads(row[start])
+    user.email_confirmed = row[start + 1]
     return cast(AccessToken, token)
 
 
@@ -99,6 +107,12 @@ def user_api_user_id(user: User) -> uuid.UUID | None:
 
 
 def email_confirmed(user: User) -> bool:
+    """Whether the user confirmed its e-mail address. The token lookup brings the answer for
+    the caller of an API call along (``user.email_confirmed``, as it was when the call began),
+    so GET /api/user/me does not ask again."""
+    known = getattr(user, "email_confirmed", None)
+    if known is not None:
+        return bool(known)
     return bool(EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists())
 
 

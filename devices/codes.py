@@ -1,12 +1,14 @@
 """The seeded code lists (countries, fuel and device types, off-takers, descriptions, SDG
 benefits) as the device rules and filters look them up: read at most once a minute per
-process (they change only by the super admin's hand), in Django's local-memory cache."""
+process (they change only by the super admin's hand), in Django's local-memory cache, and
+again as soon as this process learns of a change (devices.code_changes)."""
 
 import re
 from typing import Any, cast
 
 from django.core.cache import caches
 
+from devices.code_changes import code_lists_changed, code_lists_generation_peek
 from devices.models import Country, DeviceDescription, DeviceType, FuelType, OffTaker, SdgBenefit
 
 CACHE_KEY = "devices:code-lists"
@@ -28,11 +30,15 @@ def _load() -> dict[str, Any]:
 
 
 def code_lists() -> dict[str, Any]:
-    return cast(dict[str, Any], caches["local"].get_or_set(CACHE_KEY, _load, CODE_LIST_TTL))
+    key = f"{CACHE_KEY}:{code_lists_generation_peek()}"
+    return cast(dict[str, Any], caches["local"].get_or_set(key, _load, CODE_LIST_TTL))
 
 
 def code_lists_clear() -> None:
-    caches["local"].delete(CACHE_KEY)
+    """Forget everything prepared from the code lists in this process: these lookups and
+    devices.lookups' answers (the tests start each from the database)."""
+    caches["local"].delete(f"{CACHE_KEY}:{code_lists_generation_peek()}")
+    code_lists_changed()
 
 
 def sdg_codes(values, errors: dict) -> list[str]:

@@ -1,13 +1,13 @@
 """Reads of devices and their code lists."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet, Window
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, RowNumber
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -191,6 +191,23 @@ def developer_devices(*, user: User, organization_id: object) -> QuerySet[Device
     return device_list(user=user)
 
 
+def device_list_version(*, user: User, organization_id: object) -> tuple[int, int] | None:
+    """When "My Devices" (:func:`developer_devices`) is one Developer organization's devices
+    (its members' own list), that organization's id and ``device_list_version``, as the caller
+    was looked up (for a token: in the token lookup's statement, at the start of the request);
+    None for every other listing. A page of the list may be reused for as long as the version
+    is the same: it moves on with every write that can change the list (migration
+    organizations 0005)."""
+    if organization_id not in (None, "") or user.role in (Role.ADMIN, Role.API_USER):
+        return None
+    organization = user.organization
+    if organization is None or organization.organization_type != OrganizationType.DEVELOPER:
+        return None
+    version = organization.device_list_version
+    # Not an int: an instance saved in this process and not read back (the database's default).
+    return (organization.pk, version) if isinstance(version, int) else None
+
+
 def devices_for_reservation(*, user: User, organization_id: object) -> QuerySet[Device]:
     """Devices a Buyer organization may reserve: those of the Developer organizations of its
     tenant (directly registered ones, or one api user's) that no active reservation holds."""
@@ -210,14 +227,17 @@ def devices_for_reservation(*, user: User, organization_id: object) -> QuerySet[
     )
 
 
-def device_page_ids(devices: QuerySet[Device], page: Page) -> tuple[list[int], int]:
-    """The ids of one page of a device listing and the number of all its devices, in one
-    statement (a window count over the filtered ids)."""
-    counted = devices.values_list("id").annotate(listing_total=Window(Count("id")))
-    ids_totals = list(counted[page.offset : page.offset + page.limit])
-    if not ids_totals:
-        return [], (devices.count() if page.offset else 0)
-    return [device_id for device_id, _total in ids_totals], ids_totals[0][1]
+def device_page_sql(devices: QuerySet[Device], page: Page) -> tuple[str, tuple[Any, ...]]:
+    """One page of a device listing as SQL, for a statement that builds the page's answer
+    around it (devices.api.device_page_json): a row per device of the page with its ``id``,
+    ``listing_total`` (the number of all the listing's devices, a window count) and
+    ``listing_row`` (its place in the listing's order, which the outer statement keeps)."""
+    # The listing's own order, as order_by() took it (names, or expressions).
+    order = cast("Sequence[str]", devices.query.order_by or Device._meta.ordering)
+    numbered = devices.values_list("id").annotate(
+        listing_total=Window(Count("id")), listing_row=Window(RowNumber(), order_by=order)
+    )
+    return numbered[page.offset : page.offset + page.limit].query.sql_with_params()
 
 
 def active_reservations(device_ids: list[int]) -> dict[int, int]:

@@ -15,7 +15,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,23 +82,31 @@ def server_shape() -> str:
 
 
 @contextmanager
-def server(*, workers: int = SERVER_WORKERS, threads: int = SERVER_THREADS) -> Iterator[str]:
+def server(
+    *, workers: int = SERVER_WORKERS, threads: int = SERVER_THREADS, env: Mapping[str, str] | None = None
+) -> Iterator[str]:
     """gunicorn serving this project on a free local port, against this process's database;
-    yields its base URL and stops it afterwards (DREC_BENCH_WORKERS, DREC_BENCH_THREADS)."""
+    yields its base URL and stops it afterwards (DREC_BENCH_WORKERS, DREC_BENCH_THREADS).
+    ``env``: settings of this server only, as environment variables (e.g. a lifted throttle)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    env = {**os.environ, "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost", "DJANGO_LOG_LEVEL": "WARNING"}
-    if env.get("DATABASE_URL"):
+    environment = {
+        **os.environ,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_LOG_LEVEL": "WARNING",
+        **(env or {}),
+    }
+    if environment.get("DATABASE_URL"):
         # The database this process uses (under pytest: the test database, not the URL's).
-        url = urllib.parse.urlsplit(env["DATABASE_URL"])
-        env["DATABASE_URL"] = url._replace(path="/" + connection.settings_dict["NAME"]).geturl()
+        url = urllib.parse.urlsplit(environment["DATABASE_URL"])
+        environment["DATABASE_URL"] = url._replace(path="/" + connection.settings_dict["NAME"]).geturl()
     process = subprocess.Popen(  # noqa: S603 (our own executable and arguments)
         [str(gunicorn), "drec.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
          "--threads", str(threads), "--worker-class", "gthread", "--log-level", "warning"],
         cwd=settings.BASE_DIR,
-        env=env,
+        env=environment,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
@@ -129,18 +137,59 @@ class WrkFigures(TypedDict):
     p99: float
 
 
-def wrk(url: str, *, token: str, connections: int, seconds: int, threads: int = 2) -> WrkFigures:
-    """Run wrk against ``url`` with a bearer token; its figures (latencies in ms)."""
+def load_result(
+    label: str, figures: WrkFigures, *, goal: str, least_rate: float, most_p99: float | None = None, met: bool = True
+) -> Result:
+    """A load benchmark's row: rate and latencies from wrk, met when the rate reaches
+    ``least_rate`` with no errors (and p99 ≤ ``most_p99`` ms when given, and ``met``, the row's
+    own further condition)."""
+    rate = figures["requests"] / figures["seconds"]
+    errors = figures["errors"] + figures["non2xx"]
+    met = met and rate >= least_rate and errors == 0 and (most_p99 is None or figures["p99"] <= most_p99)
+    return Result(
+        label,
+        f"{rate:,.0f} req/s, p50 {figures['p50']:.0f} ms, p95 {figures['p95']:.0f} ms, "
+        f"p99 {figures['p99']:.0f} ms, {errors} errors ({figures['requests']:,} requests)",
+        goal=goal,
+        met=met,
+    )
+
+
+def lua_string(text: str) -> str:
+    """``text`` as a Lua string literal: printable ASCII as is, every other byte (and quotes and
+    backslashes) as a decimal escape, which every Lua and LuaJIT reads the same way."""
+    escaped = (chr(byte) if 32 <= byte < 127 and chr(byte) not in '"\\' else f"\\{byte:03d}" for byte in text.encode())
+    return '"' + "".join(escaped) + '"'
+
+
+def wrk(
+    url: str,
+    *,
+    token: str | None = None,
+    connections: int,
+    seconds: int,
+    threads: int = 2,
+    method: str = "GET",
+    body: str | None = None,
+    content_type: str = "application/json",
+) -> WrkFigures:
+    """Run wrk against ``url`` (with a bearer ``token`` when given; a ``body`` is sent with
+    ``content_type``, by ``method``); its figures (latencies in ms). wrk takes a method and a
+    body only from a script, so they go into the one that reports the figures."""
 
     executable = shutil.which("wrk")
     if executable is None:
         raise RuntimeError("wrk is missing: install Debian's 'wrk' package (scripts/bench.sh does as root)")
+    request = f"wrk.method = {lua_string(method)}\n"
+    if body is not None:
+        request += f'wrk.body = {lua_string(body)}\nwrk.headers["Content-Type"] = {lua_string(content_type)}\n'
+    headers = ["-H", f"Authorization: Bearer {token}"] if token is not None else []
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
-        script.write(WRK_REPORT)
+        script.write(request + WRK_REPORT)
         script.flush()
         result = subprocess.run(  # noqa: S603 (wrk with our arguments)
             [executable, "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
-             "-H", f"Authorization: Bearer {token}", "-s", script.name, url],
+             *headers, "-s", script.name, url],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
     figures: WrkFigures = json.loads(result.stdout.strip().splitlines()[-1])

@@ -18,9 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
+import psycopg
 from django.db import connection
 from django.db.models import Field, Model
 from django.db.models.fields.mixins import FieldCacheMixin
+from psycopg._queries import PostgresQuery
 
 M = TypeVar("M", bound=Model)
 
@@ -91,10 +93,39 @@ def relate(instance_: Model, field_name: str, related: Model | None) -> None:
     field.set_cached_value(instance_, related)
 
 
+class _ServerBoundCursor(psycopg.Cursor[Any]):
+    """psycopg's server-binding cursor, keeping the statement it ran when it ran a prepared
+    one (psycopg leaves ``_query`` unset then): Django reads it back to record the statement,
+    in DEBUG's ``connection.queries`` and in the tests' statement counts."""
+
+    def _send_query_prepared(self, name: bytes, pgq: PostgresQuery, *, binary: bool | None = None) -> None:
+        self._query = pgq
+        super()._send_query_prepared(name, pgq, binary=binary)
+
+
 def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """The rows of a hand-written statement. (Prepared statements were tried: planning once
-    per connection saved no time on the token lookup.)"""
-    with connection.cursor() as cursor:
+    """The rows of a hand-written statement, as a prepared statement of the connection.
+
+    Planning these statements costs PostgreSQL more than running them. Measured as the server
+    process's CPU time over 2,000 runs on the 2-core development machine (issue 17): the token
+    lookup 0.62 ms planned each time against 0.08 ms prepared, a device listing page 1.57 ms
+    against 0.60 ms. Django turns psycopg's prepared statements off by default
+    (``prepare_threshold`` None, which even ``execute(prepare=True)`` obeys: nothing appears in
+    ``pg_prepared_statements``); settings.DATABASES turns them on again.
+
+    The ORM's queries keep Django's client-side binding, which is never prepared; this cursor
+    binds on the server, so psycopg prepares a statement once it has run ``prepare_threshold``
+    times on the connection. It is wrapped as Django wraps its own cursors: statement counts,
+    DEBUG's query log and ``execute_wrapper`` see it."""
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        bound = _ServerBoundCursor(connection.connection)
+    # The stubs type the argument as Django's wrapper; Django wraps a DB-API cursor with it.
+    raw = cast(Any, bound)
+    cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    with cursor:
         cursor.execute(sql, params)
         # The stubs leave the DB-API cursor's methods untyped (Any); fetchall() gives tuples.
         rows: list[tuple[Any, ...]] = cursor.fetchall()

@@ -130,6 +130,8 @@ MIDDLEWARE = [
     "drec.middleware.ContentSecurityPolicyMiddleware",
     "drec.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The public code lists' plain GETs, answered before sessions and the rest (devices/middleware.py).
+    "devices.middleware.CodeListMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -180,6 +182,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The hand-written statements behind every API call (drec/rawsql.py: the token lookup, device
+# listing pages) are prepared once they have run this often on a connection: their planning
+# costs PostgreSQL more than running them. The ORM's queries are never prepared (Django binds
+# them client-side). Django turns prepared statements off by default for connection poolers in
+# transaction mode: DREC_DB_PREPARED_STATEMENTS=0 behind PgBouncer before 1.21.
+DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+    5 if env_bool("DREC_DB_PREPARED_STATEMENTS", True) else None
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -207,6 +217,17 @@ AUTHENTICATION_BACKENDS = [
 ]
 # django-guardian: no anonymous user row (visitors never hold object permissions).
 ANONYMOUS_USER_NAME = None
+
+# New and changed passwords are hashed with the first: argon2id at OWASP's minimum (m=19 MiB,
+# t=2, p=1; accounts/hashers.py says why). The others only verify hashes stored before (Django's
+# default list, PBKDF2 first): the next successful sign-in re-hashes them with the first.
+PASSWORD_HASHERS = [
+    "accounts.hashers.Argon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -21,6 +21,12 @@ class OrganizationStatus(models.TextChoices):
     ACTIVE = "Active"
 
 
+DEVICE_LIST_VERSIONS = "organizations_device_list_version"  # the sequence (migration 0005)
+DEVICE_LIST_VERSION_NEXT = models.Func(
+    models.Value(DEVICE_LIST_VERSIONS), function="nextval", output_field=models.BigIntegerField()
+)
+
+
 class Organization(TimestampedModel):
     name = models.CharField(max_length=255)
     address = models.CharField(max_length=500, blank=True)
@@ -35,6 +41,12 @@ class Organization(TimestampedModel):
     api_user = models.ForeignKey(
         "accounts.ApiUser", on_delete=models.PROTECT, null=True, blank=True, related_name="organizations"
     )
+    # Moves on in the transaction of every write that can change what the organization's device
+    # list shows (its devices, their SDG benefits and reservations, its api user), however it
+    # is made: triggers of migration 0005. Taken from one sequence, so never the same twice.
+    # The token lookup reads it with the caller's organization; devices.api keeps the list's
+    # pages under it.
+    device_list_version = models.BigIntegerField(db_default=DEVICE_LIST_VERSION_NEXT, editable=False)
 
     class Meta:
         ordering = ["id"]

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from devices.code_changes import code_list_notices_stop
 from tests import shared
 from tests.personas import (
     admin_get,
@@ -70,6 +71,15 @@ def _browser_before_database(request):
 
 
 _commits_for_real = shared.commits_for_real
+
+
+@pytest.fixture(autouse=True)
+def _code_list_notices_stopped():
+    """A test that served a code list leaves no session listening for code-list changes
+    (devices/code_changes.py): tests wait for the test database to have no other session, and
+    PostgreSQL does not drop a database while one is connected."""
+    yield
+    code_list_notices_stop()
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -1,9 +1,13 @@
 """The benchmarks of `make bench` keep working (run small here; `make bench` runs them full size)."""
 
 import pytest
+from django.contrib.auth.hashers import Argon2PasswordHasher, make_password
 
+from accounts.benchmarks import login_load, password_hash_strength
+from accounts.hashers import Argon2idPasswordHasher
 from certificates.models import Certificate
 from devices.benchmarks import bulk_vs_copy
+from drec import settings as production
 from drec.admin_benchmarks import admin_changelists
 from drec.bench import table
 from reads.models import MeterRead
@@ -73,3 +77,35 @@ def test_admin_changelists_benchmark_times_every_page_and_leaves_no_data():
     assert all(result.met for result in pages), table(results)
     assert not MeterRead.objects.exists()
     assert not Certificate.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_login_load_benchmark_posts_json_logins_past_the_per_address_throttle():
+    result = login_load(scale=0.01)[0]
+
+    # Every login answered 200: wrk sent the JSON body, and the server's throttle was lifted
+    # (30/min from wrk's one address would have answered 429).
+    assert ", 0 errors (" in result.figure, result.figure
+    assert "DREC_THROTTLE_LOGIN=100000/s" in result.name
+    # The suite hashes with MD5: the row says so, and such a figure meets no goal.
+    assert "(md5)" in result.name
+    assert result.met is False
+
+
+def test_the_login_benchmark_holds_the_hash_to_owasp_s_minimum(settings):
+    settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS
+    ours = make_password("Bench-Login-2026")
+    weaker = Argon2idPasswordHasher()
+    weaker.memory_cost = 15_360  # OWASP's floor is 19 MiB with t=2
+
+    assert password_hash_strength(ours) == ("argon2id m=19456,t=2,p=1", True)
+    assert password_hash_strength(weaker.encode("Bench-Login-2026", weaker.salt())) == (
+        "argon2id m=15360,t=2,p=1",
+        False,
+    )
+    django_default = Argon2PasswordHasher()
+    assert password_hash_strength(django_default.encode("x", django_default.salt()))[1] is False  # p=8
+    assert password_hash_strength(make_password("x", hasher="pbkdf2_sha256")) == (
+        "pbkdf2_sha256 1,000,000 iterations",
+        False,
+    )

@@ -331,16 +331,17 @@ def test_15_05_sessions_keep_a_token_id_not_the_token(api_client, problem):
 def test_15_06_only_active_accounts_sign_in_throttled_with_a_strong_hash(api_client, settings, problem):
     """The original let Pending, Suspended and Deleted users log in, never throttled and hashed
     with bcrypt cost 8. Ours: only Active accounts sign in (and a suspension ends existing
-    tokens), repeated wrong passwords are answered 429, and production hashes with Django's
-    PBKDF2 (or Argon2/scrypt) at full strength."""
+    tokens), repeated wrong passwords are answered 429, and production hashes with argon2id at
+    OWASP's minimum or above (accounts.hashers; SPEC §12), PBKDF2 left only to verify old hashes."""
     if problem == "weak-hash":
         import drec.settings as production
 
         hashers = getattr(production, "PASSWORD_HASHERS", global_settings.PASSWORD_HASHERS)
         hasher = import_string(hashers[0])()
-        assert hasher.algorithm in {"pbkdf2_sha256", "argon2", "scrypt"}
-        if hasher.algorithm == "pbkdf2_sha256":
-            assert hasher.iterations >= 600_000
+        assert hasher.algorithm == "argon2"
+        assert hasher.memory_cost >= 19_456
+        assert hasher.time_cost >= 2
+        assert hasher.parallelism == 1
         # New and changed passwords are hashed with the first; the others only verify old hashes.
         assert hasher.encode("Solar-Panel-42", hasher.salt()).startswith(f"{hasher.algorithm}$")
         return
