@@ -6,13 +6,11 @@ Run alone: ``manage.py bench --only "login load"`` (``--scale 0.1`` for a quick 
 import json
 import urllib.error
 import urllib.request
-import uuid
 
 from django.contrib.auth.hashers import identify_hasher
 
-from accounts.models import Role, User
+from devices.benchmarks import _organization
 from drec.bench import Benchmark, Result, load_result, server, server_shape, wrk
-from organizations.models import Organization, OrganizationType
 
 PASSWORD = "Bench-Login-2026"  # noqa: S105 (the benchmark's own throwaway account)
 # Every request of wrk comes from one address, which DREC_THROTTLE_LOGIN (30/min per address)
@@ -61,17 +59,7 @@ def login_load(scale: float = 1.0) -> list[Result]:
     against gunicorn, for 60 s, as an organization admin whose password is hashed by the first
     of PASSWORD_HASHERS (argon2id with production settings). Every login verifies the hash and
     issues an access token, as a client's login does."""
-    organization = Organization.objects.create(
-        name=f"Bench login {uuid.uuid4().hex[:8]}",
-        organization_type=OrganizationType.DEVELOPER,
-        org_email="bench-login@example.com",
-    )
-    user = User.objects.create_user(
-        f"bench-login-{uuid.uuid4().hex[:8]}@example.com",
-        PASSWORD,
-        role=Role.ORGANIZATION_ADMIN,
-        organization=organization,
-    )
+    _organization_made, user = _organization("Bench login", password=PASSWORD)
     body = json.dumps({"username": user.email, "password": PASSWORD})
     seconds = max(5, int(60 * scale))
     with server(env={"DREC_THROTTLE_LOGIN": THROTTLE}) as base:

@@ -1,5 +1,7 @@
 """Reads of the ACL tables, and the one check: may this user do VERB on MODULE?"""
 
+from typing import Any
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
@@ -114,6 +116,17 @@ def _pending_requests() -> QuerySet[ModulePermission]:
 def pending_request_list() -> QuerySet[ModulePermission]:
     """The waiting grants with their api user, its organization and the module, oldest first."""
     return _pending_requests().select_related("module", "user", "user__organization", "user__api_user").order_by("id")
+
+
+def pending_request_groups() -> list[dict[str, Any]]:
+    """The waiting grants by api user, oldest request first: ``{"account", "grants", "since"}``
+    (the ApiUser Permission page: one decision per api user covers all of its grants)."""
+    waiting: dict[int | None, dict[str, Any]] = {}
+    for grant in pending_request_list():
+        row = waiting.setdefault(grant.user_id, {"account": grant.user, "grants": [], "since": grant.updated_at})
+        row["grants"].append(grant)
+        row["since"] = min(row["since"], grant.updated_at)
+    return list(waiting.values())
 
 
 def pending_request_count() -> int:

@@ -227,12 +227,7 @@ def api_user_picker(request):
         return redirect("admin-api-user-permission-detail", user_id=int(request.GET["user"]))
     api_users = account_selectors.api_user_list(user=request.user)
     # What waits for a decision is listed right away, one row per api user (one decision each).
-    waiting: dict[int | None, dict] = {}
-    for grant in selectors.pending_request_list():
-        row = waiting.setdefault(grant.user_id, {"account": grant.user, "grants": [], "since": grant.updated_at})
-        row["grants"].append(grant)
-        row["since"] = min(row["since"], grant.updated_at)
-    pending = list(waiting.values())
+    pending = selectors.pending_request_groups()
     return render(
         request,
         "acl/api_user_picker.html",

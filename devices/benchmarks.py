@@ -46,7 +46,8 @@ def bench_device(organization: Organization, external_id: str, **fields: Any) ->
     )
 
 
-def _organization(name: str) -> tuple[Organization, User]:
+def _organization(name: str, *, password: str = "Bench-Pass-2026") -> tuple[Organization, User]:  # noqa: S107
+    """A Developer organization and its admin (signed in with ``password``), for the benchmarks."""
     organization = Organization.objects.create(
         name=f"{name} {uuid.uuid4().hex[:8]}",
         organization_type=OrganizationType.DEVELOPER,
@@ -54,7 +55,7 @@ def _organization(name: str) -> tuple[Organization, User]:
     )
     user = User.objects.create_user(
         f"bench-{uuid.uuid4().hex[:8]}@example.com",
-        "Bench-Pass-2026",
+        password,
         role=Role.ORGANIZATION_ADMIN,
         organization=organization,
     )

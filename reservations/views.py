@@ -121,7 +121,8 @@ def reservation_add(request):
         form = forms.ReservationForm(request.POST, organizations=organizations)
     else:
         form = forms.ReservationForm(initial=request.POST.dict() or None, organizations=organizations)
-    picker = _picker(request, organization_id, _posted_ids(request), form.draft())
+    draft = form.draft()
+    picker = _picker(request, organization_id, _posted_ids(request), draft)
     selected = picker["requested"]
     confirm = False
     if action in ("review", "create"):
@@ -158,7 +159,7 @@ def reservation_add(request):
         "picker": picker,
         "confirm": confirm,
         "questions": [form[name] for name in forms.ReservationForm.QUESTIONS],
-        "target_mwh": form.draft().get(fields.TARGET.key),
+        "target_mwh": draft.get(fields.TARGET.key),
     }
     return render(request, "reservations/reservation_add.html", context)
 
