@@ -175,34 +175,47 @@ def account_of(organization_id: int) -> str:
 
 def append(*, kind: str, certificate: Certificate, payload: dict, claim: Claim | None = None) -> LedgerEntry:
     """Append a signed entry; call inside the transaction that makes what it records."""
+    return append_many(kind=kind, records=[(certificate, payload, claim)])[0]
+
+
+def append_many(*, kind: str, records: list[tuple[Certificate, dict, Claim | None]]) -> list[LedgerEntry]:
+    """Append one signed entry per (certificate, payload, claim), in that order, in one
+    statement (an issuing batch records its certificates together); call inside the
+    transaction that makes what they record."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LEDGER_LOCK])
     last = LedgerEntry.objects.order_by("-index").only("index", "hash").first()
     index = last.index + 1 if last else 0
     previous_hash = last.hash if last else GENESIS_HASH
     created_at = timezone.now()
-    body = entry_body(
-        index=index,
-        kind=kind,
-        certificate_id=certificate.pk,
-        payload=payload,
-        created_at=moment(created_at),
-        previous_hash=previous_hash,
-    )
-    digest = entry_hash(body)
-    signature = base64.b64encode(issuer_key().sign(bytes.fromhex(digest))).decode()
-    return LedgerEntry.objects.create(
-        index=index,
-        kind=kind,
-        certificate=certificate,
-        claim=claim,
-        payload=payload,
-        created_at=created_at,
-        previous_hash=previous_hash,
-        hash=digest,
-        signature=signature,
-        key_id=key_id(),
-    )
+    signer, signer_id = issuer_key(), key_id()
+    entries = []
+    for certificate, payload, claim in records:
+        body = entry_body(
+            index=index,
+            kind=kind,
+            certificate_id=certificate.pk,
+            payload=payload,
+            created_at=moment(created_at),
+            previous_hash=previous_hash,
+        )
+        digest = entry_hash(body)
+        entries.append(
+            LedgerEntry(
+                index=index,
+                kind=kind,
+                certificate=certificate,
+                claim=claim,
+                payload=payload,
+                created_at=created_at,
+                previous_hash=previous_hash,
+                hash=digest,
+                signature=base64.b64encode(signer.sign(bytes.fromhex(digest))).decode(),
+                key_id=signer_id,
+            )
+        )
+        index, previous_hash = index + 1, digest
+    return LedgerEntry.objects.bulk_create(entries)
 
 
 # --- Verification ----------------------------------------------------------------------------

@@ -66,9 +66,11 @@ class Contribution(models.Model):
     """A device's share of a certificate (the original's "per device certificate log"): the
     energy of its reads in ``[start, end)``."""
 
-    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="contributions")
+    # No index of their own: the unique constraints below start with them (a certificate's
+    # contributions, a membership's chain), and each index more slows issuance's inserts.
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="contributions", db_index=False)
     membership = models.ForeignKey(
-        "reservations.ReservationDevice", on_delete=models.PROTECT, related_name="contributions"
+        "reservations.ReservationDevice", on_delete=models.PROTECT, related_name="contributions", db_index=False
     )
     device = models.ForeignKey("devices.Device", on_delete=models.PROTECT, related_name="contributions")
     start = models.DateTimeField()

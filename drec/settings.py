@@ -370,6 +370,9 @@ DREC_RESERVATION_EXPIRY_DAYS = env_int("DREC_RESERVATION_EXPIRY_DAYS", 60)
 # by a scheduled task every DREC_ISSUANCE_MINUTES.
 DREC_CERTIFICATE_UNIT_WH = env_int("DREC_CERTIFICATE_UNIT_WH", 1000)
 DREC_ISSUANCE_MINUTES = env_int("DREC_ISSUANCE_MINUTES", 1)
+# Certificates a run writes per transaction (each under the reservation's lock, one statement
+# per table): a killed run leaves whole batches; a window's issuance is never split.
+DREC_ISSUANCE_BATCH = env_int("DREC_ISSUANCE_BATCH", 100)
 # The ledger's Ed25519 issuer key: PEM text, or a file created on first use (outside the
 # repository by default; back it up).
 DREC_LEDGER_PRIVATE_KEY = env_str("DREC_LEDGER_PRIVATE_KEY", "")

@@ -1,11 +1,13 @@
 """Issuing certificates, exactly once (SPEC §8, backend.md §10 without its flaws), and claims.
 
 A run takes each reservation that may still issue (active, or ended but before its expiry:
-late reads), works out what its closed windows hold, and issues the certificates one per
-transaction, each under the reservation's row lock (``FOR UPDATE SKIP LOCKED``: a reservation
-another run is issuing is left to it). Before writing, a transaction checks that the reads it
-plans to certify are still uncertified (the chain tails it planned from); if not, the run
-plans again. A run killed half-way leaves whole certificates only; the next one goes on.
+late reads), works out what its closed windows hold, and issues the certificates in batches
+of up to ``DREC_ISSUANCE_BATCH``, one transaction each, under the reservation's row lock
+(``FOR UPDATE SKIP LOCKED``: a reservation another run is issuing is left to it); a batch
+writes its certificates, contributions and ledger entries with one statement per table. The
+database refuses a contribution whose reads another run certified meanwhile (the chain tails
+it planned from); the run then plans again. A run killed half-way leaves whole batches of
+whole certificates only; the next one goes on.
 
 Windows follow the reservation's frequency from its start (certificates.windows: the one place
 that says where they start and end). A read belongs to the window in which it ends, and to the
@@ -240,87 +242,118 @@ CHAIN_CONSTRAINTS = {
 
 
 @transaction.atomic
-def _certificate_issue(
-    reservation_id: int, plan: Plan, tails: dict[int, datetime], uids: dict[int, uuid.UUID]
-) -> Certificate | None:
-    """Issue one planned certificate in one transaction, under the reservation's lock. None
-    when another run holds the reservation, or nothing more can be issued now. Raises Replan
-    when the plan's reads were certified meanwhile (the database refuses the chain link)."""
+def _certificates_issue(
+    reservation_id: int, plans: list[Plan], tails: dict[int, datetime], uids: dict[int, uuid.UUID]
+) -> tuple[list[Certificate], bool]:
+    """Issue planned certificates, oldest first, in one transaction under the reservation's
+    lock: each certificate's volume, carry and cap are decided in turn, then all are written
+    together (one statement per table: a batch of a thousand devices' windows is common).
+    Returns them, and whether issuing stopped early: another run holds the reservation, or
+    nothing more can be issued now. Raises Replan when the plans' reads were certified
+    meanwhile (the database refuses the chain link). ``tails`` moves on with what is issued."""
     reservation = Reservation.objects.select_for_update(skip_locked=True).filter(pk=reservation_id).first()
     if reservation is None:
-        return None
-    carry = Carry.objects.filter(reservation=reservation, country_id=plan.country).first()
-    carry = carry or Carry(reservation=reservation, country_id=plan.country)
+        return [], True
+    carries = {carry.country_id: carry for carry in Carry.objects.filter(reservation=reservation)}
     unit = settings.DREC_CERTIFICATE_UNIT_WH
-    total = plan.energy_wh + carry.carry_wh
-    if total < unit:
-        return None  # less than a unit after all (an earlier certificate was capped): wait
-    volume = total // unit * unit
-    if not reservation.authority_to_exceed:
-        volume = min(volume, max(0, reservation.target_wh - reservation.requested_wh) // unit * unit)
-    capped = volume < total // unit * unit
-    shares = sorted(plan.shares.values(), key=lambda share: share.device_id)
-    window_start: datetime | None = None
-    window_end: datetime | None = None
-    if plan.history_read is None:
-        windows = Windows.of(reservation)
-        window_start = windows.bounds(plan.first_window)[0]
-        window_end = windows.bounds(plan.last_window)[1]
-    if volume == 0:
-        # The target is reached: nothing more is certified for this reservation (ended once).
-        if reservation.is_active:
-            reservation_close(reservation=reservation, at=window_start or min(share.start for share in shares))
-        return None
-    certificate = Certificate(
-        uid=uuid.uuid4(),
-        reservation=reservation,
-        owner_id=reservation.organization_id,
-        country_id=plan.country,
-        source=Source.HISTORY if plan.history_read else Source.ONGOING,
-        energy_wh=volume,
-        generation_start=min(share.start for share in shares),
-        generation_end=max(share.end for share in shares),
-        window_start=window_start,
-        window_end=window_end,
-    )
-    try:
-        certificate.save()
-        _contributions_insert(certificate, plan, shares, tails)
-    except IntegrityError as error:
-        if getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) in CHAIN_CONSTRAINTS:
-            raise Replan from error
-        raise
-    carry.carry_wh = 0 if capped else total - volume
-    carry.save()
-    Reservation.objects.filter(pk=reservation.pk).update(
-        requested_wh=F("requested_wh") + volume, succeeded_wh=F("succeeded_wh") + volume, updated_at=timezone.now()
-    )
-    reservation.requested_wh += volume
-    reservation.succeeded_wh += volume
-    rows = [(uids[s.device_id], s.start, s.end, s.energy_wh, s.reads) for s in shares]
-    ledger.append(kind=EntryKind.ISSUE, certificate=certificate, payload=ledger.issue_payload(certificate, rows))
-    # Reached when not one more whole unit fits under the target.
-    target_reached = not reservation.authority_to_exceed and reservation.target_wh - reservation.requested_wh < unit
-    if reservation.is_active and target_reached:
-        reservation_close(reservation=reservation, at=window_end or certificate.generation_end)
-    return certificate
+    windows = Windows.of(reservation)
+    issued: list[tuple[Certificate, Plan, list[Share], list[datetime | None]]] = []
+    requested = reservation.requested_wh
+    stopped, close_at, changed = False, None, set()
+    for plan in plans:
+        carry = carries.setdefault(plan.country, Carry(reservation=reservation, country_id=plan.country))
+        total = plan.energy_wh + carry.carry_wh
+        if total < unit:
+            stopped = True  # less than a unit after all (an earlier certificate was capped): wait
+            break
+        volume = total // unit * unit
+        if not reservation.authority_to_exceed:
+            volume = min(volume, max(0, reservation.target_wh - requested) // unit * unit)
+        capped = volume < total // unit * unit
+        shares = sorted(plan.shares.values(), key=lambda share: share.device_id)
+        window_start: datetime | None = None
+        window_end: datetime | None = None
+        if plan.history_read is None:
+            window_start = windows.bounds(plan.first_window)[0]
+            window_end = windows.bounds(plan.last_window)[1]
+        if volume == 0:
+            # The target is reached: nothing more is certified for this reservation (ended once).
+            stopped, close_at = True, window_start or min(share.start for share in shares)
+            break
+        certificate = Certificate(
+            uid=uuid.uuid4(),
+            reservation=reservation,
+            owner_id=reservation.organization_id,
+            country_id=plan.country,
+            source=Source.HISTORY if plan.history_read else Source.ONGOING,
+            energy_wh=volume,
+            generation_start=min(share.start for share in shares),
+            generation_end=max(share.end for share in shares),
+            window_start=window_start,
+            window_end=window_end,
+        )
+        previous = [None if plan.history_read else tails.get(share.membership_id) for share in shares]
+        if plan.history_read is None:
+            tails.update({share.membership_id: share.end for share in shares})
+        issued.append((certificate, plan, shares, previous))
+        carry.carry_wh = 0 if capped else total - volume
+        changed.add(plan.country)
+        requested += volume
+        # Reached when not one more whole unit fits under the target.
+        if not reservation.authority_to_exceed and reservation.target_wh - requested < unit:
+            stopped, close_at = True, window_end or certificate.generation_end
+            break
+    certificates = [certificate for certificate, *_rest in issued]
+    if certificates:
+        try:
+            Certificate.objects.bulk_create(certificates)
+            _contributions_insert(issued)
+        except IntegrityError as error:
+            if getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) in CHAIN_CONSTRAINTS:
+                raise Replan from error
+            raise
+        for country in changed:
+            carries[country].save()
+        volume = requested - reservation.requested_wh
+        Reservation.objects.filter(pk=reservation.pk).update(
+            requested_wh=F("requested_wh") + volume, succeeded_wh=F("succeeded_wh") + volume, updated_at=timezone.now()
+        )
+        ledger.append_many(
+            kind=EntryKind.ISSUE,
+            records=[
+                (
+                    certificate,
+                    ledger.issue_payload(
+                        certificate, [(uids[s.device_id], s.start, s.end, s.energy_wh, s.reads) for s in shares]
+                    ),
+                    None,
+                )
+                for certificate, _plan, shares, _previous in issued
+            ],
+        )
+    if close_at is not None and reservation.is_active:
+        reservation_close(reservation=reservation, at=close_at)
+    return certificates, stopped
 
 
 CONTRIBUTIONS_SQL = """
 INSERT INTO certificates_contribution
     (certificate_id, membership_id, device_id, start, "end", energy_wh, reads, history_read_id, previous_end)
-SELECT %s, * FROM unnest(
-    %s::bigint[], %s::bigint[], %s::text[]::timestamptz[], %s::text[]::timestamptz[], %s::bigint[], %s::int[],
-    %s::bigint[], %s::text[]::timestamptz[]
+SELECT * FROM unnest(
+    %s::bigint[], %s::bigint[], %s::bigint[], %s::timestamptz[], %s::timestamptz[],
+    %s::bigint[], %s::int[], %s::bigint[], %s::timestamptz[]
 )
 """
 
 
-def _contributions_insert(
-    certificate: Certificate, plan: Plan, shares: list[Share], tails: dict[int, datetime]
-) -> None:
-    """Each device's share (one statement: certificates of a thousand devices are common)."""
-    previous = [None if plan.history_read else tails.get(share.membership_id) for share in shares]
+def _contributions_insert(issued: list[tuple[Certificate, Plan, list[Share], list[datetime | None]]]) -> None:
+    """Each device's share of each certificate (one statement for the whole batch), linked to
+    the membership's previous contribution (``previous``: None starts its chain)."""
+    rows = [
+        (certificate.pk, share, plan.history_read, previous_end)
+        for certificate, plan, shares, previous in issued
+        for share, previous_end in zip(shares, previous, strict=True)
+    ]
     with connection.cursor() as cursor:
         # Each new link of a chain is checked by its foreign key (migration 0002) with a query
         # PostgreSQL plans once per connection. Planned while the table is small or analyzed
@@ -337,15 +370,15 @@ def _contributions_insert(
         cursor.execute(
             CONTRIBUTIONS_SQL,
             [
-                certificate.pk,
-                [share.membership_id for share in shares],
-                [share.device_id for share in shares],
-                [share.start.isoformat() for share in shares],
-                [share.end.isoformat() for share in shares],
-                [share.energy_wh for share in shares],
-                [share.reads for share in shares],
-                [plan.history_read for _share in shares],
-                [moment.isoformat() if moment else None for moment in previous],
+                [certificate for certificate, _share, _history, _previous in rows],
+                [share.membership_id for _certificate, share, _history, _previous in rows],
+                [share.device_id for _certificate, share, _history, _previous in rows],
+                [share.start for _certificate, share, _history, _previous in rows],
+                [share.end for _certificate, share, _history, _previous in rows],
+                [share.energy_wh for _certificate, share, _history, _previous in rows],
+                [share.reads for _certificate, share, _history, _previous in rows],
+                [history for _certificate, _share, history, _previous in rows],
+                [moment for _certificate, _share, _history, moment in rows],
             ],
         )
         cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [previous_setting])
@@ -368,7 +401,7 @@ def _issuing_lock(reservation_id: int, *, take: bool) -> bool:
 
 
 def reservation_issue(*, reservation_id: int, now: datetime | None = None) -> list[Certificate]:
-    """Issue what one reservation can issue now (each certificate in its own transaction),
+    """Issue what one reservation can issue now (in batches, one transaction each),
     then end it if its period is over. Nothing when another run is issuing it (that run
     issues what is due)."""
     if not _issuing_lock(reservation_id, take=True):
@@ -399,14 +432,13 @@ def _reservation_issue(*, reservation_id: int, now: datetime | None = None) -> l
             uids = dict(
                 ReservationDevice.objects.filter(reservation_id=reservation_id).values_list("device_id", "device__uid")
             )
+        size = settings.DREC_ISSUANCE_BATCH
         try:
-            for plan in plans:
-                certificate = _certificate_issue(reservation_id, plan, tails, uids)
-                if certificate is None:
+            for batch in range(0, len(plans), size):
+                certificates, stopped = _certificates_issue(reservation_id, plans[batch : batch + size], tails, uids)
+                issued += certificates
+                if stopped:
                     break  # another run has it, or nothing more is due
-                issued.append(certificate)
-                if plan.history_read is None:
-                    tails.update({share.membership_id: share.end for share in plan.shares.values()})
         except Replan:
             continue  # another run certified some of these reads: plan again from what is left
         break

@@ -6,7 +6,7 @@ against the real PostgreSQL (as two django-q2 workers, or a worker and the admin
   reservation states, ledger).
 - A run that planned before another process issued the same reads is refused by the
   database's chain constraints, plans again and issues nothing twice.
-- A run killed (SIGKILL) in the middle of a certificate's transaction leaves only whole
+- A run killed (SIGKILL) in the middle of a batch's transaction leaves only whole
   certificates (each with its contributions and its signed ledger entry; the ledger
   verifies), and the next run completes the rest, to the same result.
 
@@ -68,29 +68,31 @@ django.setup()
 from certificates import ledger
 from certificates.services import issuance
 
-hang_after = int(os.environ.get("DREC_TEST_HANG_AFTER", "-1"))
-appended = 0
-append = ledger.append
+hang_after = int(os.environ.get("DREC_TEST_HANG_AFTER", "-1"))  # batches
+settings.DREC_ISSUANCE_BATCH = int(os.environ.get("DREC_TEST_BATCH", settings.DREC_ISSUANCE_BATCH))
+batches = appended = 0
+append_many = ledger.append_many
 
 
 def append_or_hang(**kwargs):
-    # Called inside a certificate's transaction, after its rows are written: hanging here
-    # leaves that transaction open for the test to kill.
-    global appended
-    if appended == hang_after:
-        print("HANGING", flush=True)
+    # Called inside a batch's transaction, after its certificates and contributions are
+    # written: hanging here leaves that transaction open for the test to kill.
+    global batches, appended
+    if batches == hang_after:
+        print(f"HANGING {appended}", flush=True)
         time.sleep(600)
-    appended += 1
-    return append(**kwargs)
+    batches += 1
+    appended += len(kwargs["records"])
+    return append_many(**kwargs)
 
 
-ledger.append = append_or_hang
+ledger.append_many = append_or_hang
 replans = 0
 if os.environ.get("DREC_TEST_STALE"):
     # No run ownership; the first plan waits (no transaction open) until the test says the
     # other run issued meanwhile, then this run goes on with it, stale.
     issuance._issuing_lock = lambda reservation_id, take: True
-    plan, certificate_issue, waited = issuance._plans, issuance._certificate_issue, []
+    plan, certificates_issue, waited = issuance._plans, issuance._certificates_issue, []
 
     def plan_then_wait(reservation, now):
         plans = plan(reservation, now)
@@ -103,12 +105,12 @@ if os.environ.get("DREC_TEST_STALE"):
     def counting_replans(*args):
         global replans
         try:
-            return certificate_issue(*args)
+            return certificates_issue(*args)
         except issuance.Replan:
             replans += 1
             raise
 
-    issuance._plans, issuance._certificate_issue = plan_then_wait, counting_replans
+    issuance._plans, issuance._certificates_issue = plan_then_wait, counting_replans
 print("READY", flush=True)
 sys.stdin.readline()
 started = time.time()
@@ -253,29 +255,33 @@ def test_a_run_whose_plan_another_process_issued_replans_and_issues_nothing_twic
     assert_issuance_consistent(exact_carry=False)
 
 
-def test_a_run_killed_mid_certificate_leaves_whole_certificates_and_the_next_completes(developer, buyer):
-    run = spawn(DREC_TEST_HANG_AFTER=30)
+def test_a_run_killed_mid_batch_leaves_whole_certificates_and_the_next_completes(developer, buyer):
+    run = spawn(DREC_TEST_HANG_AFTER=3, DREC_TEST_BATCH=10)
     scenario(developer, buyer)
     expected = single_run_result()
 
-    # The run hangs inside the transaction of its 31st certificate (its certificate and
-    # contributions written, its ledger entry not yet), and is killed there.
+    # Batches of ten certificates: the run hangs inside the transaction of its fourth batch
+    # (its certificates and contributions written, their ledger entries not yet), and is
+    # killed there.
     go(run)
-    expect_line(run, "HANGING")
-    assert Certificate.objects.count() == 30  # the 31st is not committed
+    line = run.stdout.readline().split()
+    assert line[0] == "HANGING", (line, run.stderr.read() if run.poll() is not None else "")
+    committed = int(line[1])
+    assert 0 < committed < 117
+    assert Certificate.objects.count() == committed  # the fourth batch is not committed
     run.send_signal(signal.SIGKILL)
     run.communicate(timeout=30)
     assert run.returncode == -signal.SIGKILL
     no_other_backends()
 
     # Only whole certificates: each with its contributions and its one signed entry.
-    assert Certificate.objects.count() == 30
-    assert LedgerEntry.objects.count() == 30
+    assert Certificate.objects.count() == committed
+    assert LedgerEntry.objects.count() == committed
     assert_issuance_consistent(exact_carry=False)
-    assert ledger.chain_verify() == (30, None)
+    assert ledger.chain_verify() == (committed, None)
 
     # The next run completes the rest: the same result as an uninterrupted run.
-    assert certificates_issue_due(now=NOW) == 117 - 30
+    assert certificates_issue_due(now=NOW) == 117 - committed
     assert snapshot() == expected
     assert_issuance_consistent(exact_carry=False)
 
