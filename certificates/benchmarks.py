@@ -130,7 +130,7 @@ def issuance_vs_sum(scale: float = 1.0) -> list[Result]:
     if certified != total_wh or issued != groups * days:
         raise RuntimeError(f"Issued {issued} certificates for {certified} Wh, expected {groups * days} for {total_wh}")
     reads = devices_count * days * 24
-    ratio = issue_seconds / plain_seconds
+    ratio = issue_seconds / grouped_seconds  # SPEC §12: against the SUM per device and window
 
     idle_seconds, idle_statements = _idle_runs(end)
 
@@ -148,9 +148,9 @@ def issuance_vs_sum(scale: float = 1.0) -> list[Result]:
         Result(f"SQL SUM per device and day over the same {reads:,} reads", f"{grouped_seconds:.3f} s"),
         Result(
             f"Issuance: {issued} certificates ({groups} reservations x {days} daily windows, {stored} stored)",
-            f"{issue_seconds:.3f} s ({ratio:.1f}x the plain SUM, "
-            f"{issue_seconds / grouped_seconds:.1f}x the SUM per device-day)",
-            goal="≤ 2x the plain SUM",
+            f"{issue_seconds:.3f} s ({ratio:.1f}x the SUM per device-day, "
+            f"{issue_seconds / plain_seconds:.1f}x the plain SUM)",
+            goal="≤ 2x the SUM per device-day",
             met=ratio <= 2,
         ),
         Result(
@@ -173,4 +173,4 @@ def issuance_vs_sum(scale: float = 1.0) -> list[Result]:
     ]
 
 
-BENCHMARKS = [Benchmark("certificate issuance", issuance_vs_sum)]
+BENCHMARKS = [Benchmark("certificate issuance", issuance_vs_sum, tier=True)]

@@ -151,7 +151,7 @@ def device_list_load(scale: float = 1.0) -> list[Result]:
     """SPEC §12: ``GET /api/device/my?pagenumber=1`` under 50 concurrent connections (wrk)
     against gunicorn, for 60 s."""
     organization, user = _organization("Bench load")
-    count = max(100, int(1000 * scale))
+    count = max(20, int(200 * scale))  # SPEC §12: the side-by-side shape, 200 devices
     data = device_csv(count, prefix="L")
     rows = list(csv.DictReader(io.StringIO(data.decode())))
     for row in rows:

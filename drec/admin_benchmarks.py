@@ -77,17 +77,19 @@ def _copy(sql: str, lines: list[str]) -> None:
         copy.write("".join(lines))
 
 
-def _devices(organization: Organization, count: int, onboarded: datetime) -> list[int]:
+def _devices(organization: Organization, count: int, onboarded: datetime, first: int = 0) -> list[int]:
+    """``count`` devices numbered on from ``first`` (COPY); their ids (the organization has
+    ``first`` before them)."""
     now = datetime.now(UTC).isoformat()
     commissioned = COMMISSIONED.isoformat()
     lines = [
         f"{uuid.uuid4()}\tADM-{number:06d}\t{organization.pk}\tBench solar homes\t{number} Bench Road\t18.5204\t"
         f"73.8567\tIND\tES100\tTC120\t2.5\t{commissioned}\tf\tResidential\t2000\t\t[]\tSolar Home System\tt\t1.2\t\t"
         f"1.0\t\tDelta\tNotRegistered\t\t{onboarded.isoformat()}\t{now}\n"
-        for number in range(count)
+        for number in range(first, first + count)
     ]
     _copy(f"COPY devices_device ({DEVICE_COLUMNS}) FROM STDIN", lines)
-    return list(organization.devices.order_by("pk").values_list("pk", flat=True))
+    return list(organization.devices.order_by("pk").values_list("pk", flat=True)[first:])
 
 
 def _reads(device_ids: list[int], onboarded: datetime) -> int:

@@ -37,6 +37,9 @@ class Result:
 class Benchmark:
     name: str
     run: Callable[..., list[Result]]
+    # Part of the scale tier (``--scale`` above 1): what grows with the data. The endpoints'
+    # load, login and ingestion rows do not, and the tier leaves them out.
+    tier: bool = False
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """Benchmarks of the project package (`make bench`): the hand-written token lookup of
-drec.rawsql against the same lookup written with the ORM; and the back office's changelists
-at scale (drec/admin_benchmarks.py).
+drec.rawsql against the same lookup written with the ORM; the listings at scale
+(drec/scale_benchmarks.py); and the back office's changelists at scale (drec/admin_benchmarks.py).
 
 Run alone: ``manage.py bench --only "token lookup"`` (``--scale 0.1`` for a quick try). The
 caller's data is made inside a transaction that is rolled back, so any database will do.
@@ -21,6 +21,7 @@ from acl.models import AclModule, EntityType, ModulePermission
 from acl.selectors import granted_masks
 from drec.admin_benchmarks import admin_changelists
 from drec.bench import Benchmark, Result
+from drec.scale_benchmarks import listings_at_scale
 from organizations.models import Organization, OrganizationType
 
 ROUNDS = 5  # the two ways take turns, a fifth of the lookups each time, so drift hits both alike
@@ -136,4 +137,8 @@ def token_lookup(scale: float = 1.0) -> list[Result]:
     ]
 
 
-BENCHMARKS = [Benchmark("token lookup", token_lookup), Benchmark("admin changelists", admin_changelists)]
+BENCHMARKS = [
+    Benchmark("token lookup", token_lookup),
+    Benchmark("listings at scale", listings_at_scale, tier=True),
+    Benchmark("admin changelists", admin_changelists, tier=True),
+]

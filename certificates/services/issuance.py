@@ -390,7 +390,7 @@ ISSUING_LOCKS = 0x0D4E << 32
 
 def _issuing_lock(reservation_id: int, *, take: bool) -> bool:
     """Take (without waiting) or give back the lock that makes this run the only one issuing
-    the reservation. Held across the run's per-certificate transactions, so another run never
+    the reservation. Held across the run's batch transactions, so another run never
     interleaves with it (a competing run's short row lock would otherwise make this one stop
     half-way, with the competitor stopping too); released by PostgreSQL if the process dies."""
     function = "pg_try_advisory_lock" if take else "pg_advisory_unlock"
