@@ -355,15 +355,15 @@ def _contributions_insert(issued: list[tuple[Certificate, Plan, list[Share], lis
         for share, previous_end in zip(shares, previous, strict=True)
     ]
     with connection.cursor() as cursor:
-        # Each new link of a chain is checked by its foreign key (migration 0002) with a query
-        # PostgreSQL plans once per connection. Planned while the table is small or analyzed
-        # empty (a new deployment, a restored database), that plan scans the whole table, and
-        # keeps doing so for every link as the table grows, until an ANALYZE replans it: the
-        # benchmark's 30,000 links took 28 s instead of 1 on a database analyzed before its
-        # first issuance. The check is one lookup in the unique index (membership, ongoing_end):
-        # sequential scans are off for this statement only (the check runs at its end: the key
-        # is not deferrable), then back as they were, also when this runs inside a caller's
-        # longer transaction (a test's, whose later queries it would otherwise slow down).
+        # The links of the chain are checked at the end of the statement (migration 0004) by a
+        # query PostgreSQL plans once per connection. Planned while the table is small or
+        # analyzed empty (a new deployment, a restored database), that plan scans the whole
+        # table, and keeps doing so as the table grows, until an ANALYZE replans it (with 0002's
+        # foreign key, the benchmark's 30,000 links took 28 s instead of 1 on a database
+        # analyzed before its first issuance). The check is one lookup per link in the unique
+        # index (membership, ongoing_end): sequential scans are off for this statement only,
+        # then back as they were, also when this runs inside a caller's longer transaction (a
+        # test's, whose later queries it would otherwise slow down).
         cursor.execute("SELECT current_setting('enable_seqscan')")
         previous_setting = cursor.fetchone()[0]
         cursor.execute("SET LOCAL enable_seqscan = off")

@@ -194,7 +194,7 @@ def test_the_issuance_benchmark_reports_the_run_with_nothing_new_and_the_new_day
     assert [result.goal for result in results] == [
         "",
         "",
-        "≤ 2x the plain SUM",
+        "≤ 2x the SUM per device-day",
         "≤ 50 ms",
         "",
         "≤ 2x the SUM per device-day",
