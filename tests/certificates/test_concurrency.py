@@ -91,13 +91,13 @@ replans = 0
 if os.environ.get("DREC_TEST_STALE"):
     # No run ownership; the first plan waits (no transaction open) until the test says the
     # other run issued meanwhile, then this run goes on with it, stale.
-    issuance._issuing_lock = lambda reservation_id, take: True
+    issuance._issuing_locks = lambda reservation_ids, take: list(reservation_ids)
     plan, certificates_issue, waited = issuance._plans, issuance._certificates_issue, []
 
-    def plan_then_wait(reservation, now):
-        plans = plan(reservation, now)
-        if plans and not waited:
-            waited.append(reservation.pk)
+    def plan_then_wait(reservations, now):
+        plans = plan(reservations, now)
+        if any(plans.values()) and not waited:
+            waited.append(now)
             print("PLANNED", flush=True)
             sys.stdin.readline()
         return plans

@@ -178,8 +178,8 @@ def test_a_run_whose_plan_went_stale_replans_instead_of_failing(developer, buyer
     plan = issuance._plans
     calls = []
 
-    def plan_then_let_another_run_issue(reservation, now):
-        plans = plan(reservation, now)
+    def plan_then_let_another_run_issue(reservations, now):
+        plans = plan(reservations, now)
         calls.append(now)
         if len(calls) == 1:  # the other run, between this one's plans and its certificates
             issuance.reservation_issue(reservation_id=reservation.pk, now=now)
