@@ -6,7 +6,7 @@ import base64
 import math
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,7 +16,7 @@ from certificates.formats import certificate_json, claim_json, entry_json, proof
 from certificates.models import LedgerEntry
 from certificates.rules import CERTIFICATE_READ, CLAIM, ISSUE_NOW
 from drec.csvfiles import csv_text
-from drec.errors import InvalidInput
+from drec.errors import InvalidInput, NotFound
 from drec.formats import iso
 from drec.http import attachment
 from drec.inputs import Text, parse
@@ -283,6 +283,36 @@ class PublicKeyView(APIView):
                 "32 hash bytes; the first entry's previousHash is 64 zeros.",
             }
         )
+
+
+class LedgerHeadView(APIView):
+    """The newest entry, to publish outside the database (``verify_ledger --head``)."""
+
+    acl = PUBLIC
+    authentication_classes = []
+
+    @extend_schema(
+        tags=["ledger"],
+        summary="The ledger's head: the newest entry's index, hash, signature and time",
+        responses={
+            200: inline_serializer(
+                "LedgerHead",
+                {
+                    "index": serializers.IntegerField(),
+                    "hash": serializers.CharField(),
+                    "signature": serializers.CharField(),
+                    "time": serializers.DateTimeField(),
+                    "keyId": serializers.CharField(),
+                },
+            ),
+            404: OpenApiResponse(description="The ledger has no entry yet"),
+        },
+    )
+    def get(self, request):
+        found = ledger.head()
+        if found is None:
+            raise NotFound("The ledger has no entry yet.")
+        return Response(found)
 
 
 class LedgerEntriesView(APIView):

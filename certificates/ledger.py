@@ -293,6 +293,45 @@ def _unrecorded(next_index: int) -> Finding | None:
     return None
 
 
+# --- The head: the newest entry, published so that removing recent entries shows --------------
+
+
+def head() -> dict | None:
+    """The newest entry's index, hash, signature and time (None: no entry yet): publish it
+    somewhere outside the database from time to time (SPEC §13)."""
+    newest = LedgerEntry.objects.order_by("-index").only("index", "hash", "signature", "created_at", "key_id").first()
+    if newest is None:
+        return None
+    return {
+        "index": newest.index,
+        "hash": newest.hash,
+        "signature": newest.signature,
+        "time": moment(newest.created_at),
+        "keyId": newest.key_id,
+    }
+
+
+def head_problem(published: dict, key: Ed25519PublicKey | None = None) -> str | None:
+    """Why a head published earlier is no longer in the chain (None: it is): its entry is
+    missing (removed, the chain cut before it) or is another entry now. Its signature is checked
+    first, so that a forged head is not taken for a removed entry."""
+    try:
+        index, digest, signature = int(published["index"]), str(published["hash"]), str(published["signature"])
+        (key or public_key()).verify(base64.b64decode(signature), bytes.fromhex(digest))
+    except (KeyError, TypeError, ValueError, InvalidSignature):
+        return "the published head is not a head signed with the issuer's key (index, hash, signature)"
+    entry = LedgerEntry.objects.filter(index=index).only("hash").first()
+    if entry is None:
+        newest = LedgerEntry.objects.order_by("-index").values_list("index", flat=True).first()
+        return (
+            f"entry #{index} of the published head is missing: the chain now ends at "
+            f"{'no entry' if newest is None else f'entry #{newest}'} (recent entries were removed)"
+        )
+    if entry.hash != digest:
+        return f"entry #{index} is not the one the published head names (its hash differs): the chain was rewritten"
+    return None
+
+
 def certificate_verify(certificate: Certificate) -> dict:
     """The proof of one certificate: its entries, each checked against its predecessor and
     the key, and whether the certificate still says what its issue entry recorded."""

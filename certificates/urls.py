@@ -17,6 +17,7 @@ api_urlpatterns = [
     path("certificate-log/redemption-report", api.RedemptionReportView.as_view(), name="api-redemption-report"),
     path("certificate-log/expoert_perdevice/<str:group_uid>", api.ExportPerDeviceView.as_view(), name="api-export"),
     path("certificate-log/ledger/public-key", api.PublicKeyView.as_view(), name="api-ledger-public-key"),
+    path("certificate-log/ledger/head", api.LedgerHeadView.as_view(), name="api-ledger-head"),
     path("certificate-log/ledger", api.LedgerEntriesView.as_view(), name="api-ledger"),
     path("certificate-log/verify/<int:certificate_id>", api.VerifyView.as_view(), name="api-certificate-verify"),
     path("drec-issuer/run", api.IssueNowView.as_view(), name="api-issue-now"),

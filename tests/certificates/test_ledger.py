@@ -334,3 +334,72 @@ def test_the_database_keeps_claimed_within_energy(issued):
     with pytest.raises(IntegrityError), transaction.atomic():
         Certificate.objects.filter(pk=issued[0].pk).update(claimed_wh=-1)
     Certificate.objects.filter(pk=issued[0].pk).update(claimed_wh=F("energy_wh"))  # all of it is fine
+
+
+# --- The head: published, then checked (SPEC §13) -----------------------------------------------
+
+
+def published_head(tmp_path, api_client) -> str:
+    """The head as anyone gets it without logging in, saved as a file (published)."""
+    response = api_client.get("/api/certificate-log/ledger/head")
+    assert response.status_code == 200
+    path = tmp_path / "head.json"
+    path.write_text(json.dumps(response.json()))
+    return str(path)
+
+
+def test_the_head_is_the_newest_entry_signed(chain, api_client):
+    head = api_client.get("/api/certificate-log/ledger/head").json()
+    newest = entry(4)
+    assert head == {
+        "index": 4,
+        "hash": newest.hash,
+        "signature": newest.signature,
+        "time": ledger.moment(newest.created_at),
+        "keyId": ledger.key_id(),
+    }
+    ledger.public_key().verify(base64.b64decode(head["signature"]), bytes.fromhex(head["hash"]))
+
+
+def test_an_empty_ledger_has_no_head(db, api_client):
+    response = api_client.get("/api/certificate-log/ledger/head")
+    assert response.status_code == 404
+    assert response.json()["message"] == "The ledger has no entry yet."
+
+
+def test_verify_ledger_finds_a_published_head_in_the_chain(chain, buyer, api_client, tmp_path):
+    head = published_head(tmp_path, api_client)
+    # Entries added since are fine: the head is still in the chain.
+    claim_create(acting_user=buyer, certificate=chain[1], request=claim_request(1000))
+    output = io.StringIO()
+    call_command("verify_ledger", "--head", head, stdout=output)
+    assert "The ledger is valid: 6 entries checked" in output.getvalue()
+    assert "The published head (entry #4) is in the chain." in output.getvalue()
+
+
+def test_verify_ledger_head_detects_removed_recent_entries_the_chain_alone_does_not(chain, api_client, tmp_path):
+    """A tamperer removes the newest claim and its entry: what is left is a valid chain that
+    records everything still there, and only the published head shows the cut."""
+    head = published_head(tmp_path, api_client)
+    last = entry(4)
+    ledger_trigger(enabled=False)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM certificates_ledgerentry WHERE index = 4")
+        cursor.execute("UPDATE certificates_certificate SET claimed_wh = claimed_wh - %s WHERE id = %s",
+                       [last.claim.amount_wh, last.certificate_id])  # fmt: skip
+        cursor.execute("DELETE FROM certificates_claim WHERE id = %s", [last.claim_id])
+    ledger_trigger(enabled=True)
+    call_command("verify_ledger", stdout=io.StringIO())  # the chain alone passes
+
+    with pytest.raises(CommandError) as failure:
+        call_command("verify_ledger", "--head", head, stdout=io.StringIO())
+    assert "entry #4 of the published head is missing: the chain now ends at entry #3" in str(failure.value)
+
+
+def test_verify_ledger_head_refuses_a_head_not_signed_by_the_issuer(chain, api_client, tmp_path):
+    head = published_head(tmp_path, api_client)
+    forged = json.loads((tmp_path / "head.json").read_text()) | {"hash": "ab" * 32}
+    (tmp_path / "head.json").write_text(json.dumps(forged))
+    with pytest.raises(CommandError) as failure:
+        call_command("verify_ledger", "--head", head, stdout=io.StringIO())
+    assert "not a head signed with the issuer's key" in str(failure.value)
