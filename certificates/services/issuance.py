@@ -1,13 +1,14 @@
 """Issuing certificates, exactly once (SPEC §8, backend.md §10 without its flaws), and claims.
 
-A run takes each reservation that may still issue (active, or ended but before its expiry:
-late reads), works out what its closed windows hold, and issues the certificates in batches
-of up to ``DREC_ISSUANCE_BATCH``, one transaction each, under the reservation's row lock
-(``FOR UPDATE SKIP LOCKED``: a reservation another run is issuing is left to it); a batch
-writes its certificates, contributions and ledger entries with one statement per table. The
-database refuses a contribution whose reads another run certified meanwhile (the chain tails
-it planned from); the run then plans again. A run killed half-way leaves whole batches of
-whole certificates only; the next one goes on.
+A run takes the reservations that may still issue (active, or ended but before its expiry:
+late reads) and that no other run holds (an advisory lock each), works out what their closed
+windows hold (one statement for all of them), and issues the certificates in batches of up
+to ``DREC_ISSUANCE_BATCH``, one transaction each, under the reservations' row locks (``FOR
+UPDATE SKIP LOCKED``: a reservation another run is issuing is left to it); a batch writes its
+certificates, contributions (COPY), carries, volumes and ledger entries with one statement
+each. The database refuses a contribution whose reads another run certified meanwhile (the
+chain tails it planned from); the run then plans again. A run killed half-way leaves whole
+batches of whole certificates only; the next one goes on.
 
 Windows follow the reservation's frequency from its start (certificates.windows: the one place
 that says where they start and end). A read belongs to the window in which it ends, and to the
