@@ -6,12 +6,14 @@ import base64
 import math
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from certificates import ledger, selectors, services
+from certificates import ledger, selectors, services, statements
 from certificates.formats import certificate_json, claim_json, entry_json, proof_problems, redemption_row
 from certificates.models import LedgerEntry
 from certificates.rules import CERTIFICATE_READ, CLAIM, ISSUE_NOW
@@ -169,6 +171,39 @@ class ClaimView(APIView):
             },
             status=201,
         )
+
+
+class DownloadNegotiation(BaseContentNegotiation):
+    """A download answers in its own type whatever the client accepts (``Accept:
+    application/pdf`` included); an error in JSON, the API's only renderer."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class ClaimStatementView(APIView):
+    """The redemption statement of one claim (SPEC §13), for whoever the redemption report
+    shows the claim to; the portal's "Statement (PDF)" serves the same."""
+
+    acl = CERTIFICATE_READ
+    content_negotiation_class = DownloadNegotiation
+
+    @extend_schema(
+        tags=["certificate-log"],
+        summary="Redemption statement of a claim (PDF: certificate, volume, beneficiary, ledger entry, QR)",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The statement, as an attachment"
+            ),
+            404: OpenApiResponse(description="No such claim among your redemption report's"),
+        },
+    )
+    def get(self, request, claim_id: int):
+        claim = selectors.claim_get(user=request.user, claim_id=claim_id)
+        return statements.statement_download(request, claim)
 
 
 class RedemptionReportView(APIView):

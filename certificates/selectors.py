@@ -159,6 +159,22 @@ def claims_of(*, user: User) -> QuerySet[Claim]:
     )
 
 
+def claim_get(*, user: User, claim_id: int | str) -> Claim:
+    """One claim of the caller's redemption report (``claims_of``: the claimer's Buyer
+    organization, its api user, the super admin), with its certificate and ledger entry: the
+    redemption statement of both doors. Anyone else's, or none: NotFound."""
+    try:
+        key = int(claim_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"No claim found with id {claim_id}") from None
+    claim = (
+        claims_of(user=user).select_related("ledger_entry", "certificate__country", "certificate__owner").filter(pk=key)
+    ).first()
+    if claim is None:
+        raise NotFound(f"No claim found with id {claim_id}")
+    return claim
+
+
 def issued_per_month(certificates: QuerySet[Certificate]) -> list[dict[str, Any]]:
     """Energy certified per month of generation end (the certificates chart)."""
     months = (

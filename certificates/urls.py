@@ -14,6 +14,11 @@ api_urlpatterns = [
         name="api-reservation-certificates",
     ),
     path("certificate-log/claim", api.ClaimView.as_view(), name="api-claim"),
+    path(
+        "certificate-log/claim/<int:claim_id>/statement.pdf",
+        api.ClaimStatementView.as_view(),
+        name="api-claim-statement",
+    ),
     path("certificate-log/redemption-report", api.RedemptionReportView.as_view(), name="api-redemption-report"),
     path("certificate-log/expoert_perdevice/<str:group_uid>", api.ExportPerDeviceView.as_view(), name="api-export"),
     path("certificate-log/ledger/public-key", api.PublicKeyView.as_view(), name="api-ledger-public-key"),
@@ -32,4 +37,5 @@ urlpatterns = [
     path("certificate/<int:certificate_id>", views.certificate_detail, name="certificate-detail"),
     path("certificate/verify/<int:certificate_id>", views.certificate_verify, name="certificate-verify"),
     path("redemption-report", views.redemption_report, name="redemption-report"),
+    path("certificate/claim/<int:claim_id>/statement.pdf", views.claim_statement, name="claim-statement"),
 ]

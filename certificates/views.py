@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.models import Role, User
-from certificates import forms, ledger, selectors, services
+from certificates import forms, ledger, selectors, services, statements
 from certificates.formats import certificate_json, proof_problems, redemption_row
 from certificates.rules import CERTIFICATE_READ, CLAIM
 from certificates.templatetags.certificate_text import days_of, days_text
@@ -135,6 +135,8 @@ def certificate_detail(request, certificate_id: int):
         "entries": list(certificate.ledger_entries.all()),
         "owner_account": ledger.account_of(certificate.owner_id),
         "form": form,
+        # Whose claims these are (the buyer's view, its api user, the admin): their statements.
+        "claim_statements": developer is None,
     }
     return render(request, "certificates/certificate_detail.html", context)
 
@@ -178,11 +180,19 @@ def _claim(request, certificate, form: forms.ClaimForm):
 
 @portal_view({"GET": page(CERTIFICATE_READ, twin="GET api-redemption-report")})
 def redemption_report(request):
-    """Redemption Report: the claims on my reservations' certificates; also as CSV."""
-    rows = [redemption_row(claim) for claim in selectors.claims_of(user=request.user)]
+    """Redemption Report: the claims on my reservations' certificates, each with its
+    statement (PDF); also as CSV."""
+    rows = [{**redemption_row(claim), "claimId": claim.pk} for claim in selectors.claims_of(user=request.user)]
     if request.GET.get("format") == "csv":
         return _report_csv(rows)
     return render(request, "certificates/redemption_report.html", {"rows": rows})
+
+
+@portal_view({"GET": page(CERTIFICATE_READ, twin="GET api-claim-statement")})
+def claim_statement(request, claim_id: int):
+    """Statement (PDF) of a claim: the API's redemption statement, for the same callers."""
+    claim = selectors.claim_get(user=request.user, claim_id=claim_id)
+    return statements.statement_download(request, claim)
 
 
 REPORT_COLUMNS = [

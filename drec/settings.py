@@ -386,11 +386,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 DREC_PAGE_SIZE = 20
 DREC_MAX_PAGE_SIZE = 1000
 
-# --- Background work (django-q2, ORM broker: no extra server) ---------------------------
+# --- Background work (django-q2: ORM broker, no extra server; or Redis) ----------------
 
+# DREC_Q_REDIS_URL (e.g. redis://127.0.0.1:6379/0) moves the queue to a Redis broker (the
+# `redis` package) once polling the ORM broker loads the database; unset, the ORM broker.
+DREC_Q_REDIS_URL = env_str("DREC_Q_REDIS_URL", "")
 Q_CLUSTER = {
     "name": "drec",
-    "orm": "default",
+    **({"redis": DREC_Q_REDIS_URL} if DREC_Q_REDIS_URL else {"orm": "default"}),
     "workers": env_int("DREC_Q_WORKERS", 2),
     "timeout": env_int("DREC_Q_TIMEOUT", 600),
     "retry": env_int("DREC_Q_TIMEOUT", 600) + 60,
@@ -485,5 +488,6 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "django-q": {"level": "WARNING"},
         "axes": {"level": "WARNING"},  # not a line per sign-in; lockouts are warnings
+        "fontTools": {"level": "WARNING"},  # subsetting a redemption statement's font: 60 lines each
     },
 }

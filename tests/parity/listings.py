@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from certificates.models import Certificate
+from certificates.models import Certificate, Claim
 from devices.models import CsvJob, Device
 from organizations.models import Organization
 from reservations.models import Reservation
@@ -279,4 +279,14 @@ def redemption(world, persona, name):
         "/api/certificate-log/redemption-report",
         lambda c: {row["certificateId"] for row in c["rows"]},
         lambda body: {row["certificateId"] for row in body},
+    )
+
+
+@listing(("claim-statement", "GET"))
+def claim_statement(world, persona, name):
+    return Lookup(
+        [
+            (c.pk, reverse(name, args=[c.pk]), f"/api/certificate-log/claim/{c.pk}/statement.pdf")
+            for c in Claim.objects.order_by("pk")
+        ]
     )

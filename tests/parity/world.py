@@ -8,9 +8,10 @@ objects it would naturally aim at, and the two doors to aim at them through.
   organization. ``api_user_without`` is the same api user lacking the one verb the action
   needs; ``outsider`` is another tenant's api user (every grant) aiming at A's objects.
 
-Each tenant has a certified device (reads, a reservation by its buyer, an issued certificate),
-a spare device (no reads, no reservation), a member to edit or remove, a pending invitation
-and a CSV job: enough for every portal action and its API twin to succeed for who may do it.
+Each tenant has a certified device (reads, a reservation by its buyer, an issued certificate
+with a claim on it), a spare device (no reads, no reservation), a member to edit or remove, a
+pending invitation and a CSV job: enough for every portal action and its API twin to succeed
+for who may do it.
 """
 
 from dataclasses import dataclass, field
@@ -24,13 +25,23 @@ from accounts.models import ApiUser, PermissionStatus, Role, TokenKind, User
 from accounts.services import access_token_issue
 from acl.models import AclModule, EntityType, ModulePermission
 from certificates.models import Certificate
+from certificates.services import claim_create
 from devices import bulk
 from devices.models import Device
 from organizations.models import Invitation, Organization, OrganizationType
 from organizations.services import invitation_create, invitation_token, organization_access_grant
 from reads.models import YieldConfig
 from reservations.models import Reservation
-from tests.certificates.helpers import DAY, HOUR, T0, device_at, device_reading, issue, reservation_make
+from tests.certificates.helpers import (
+    DAY,
+    HOUR,
+    T0,
+    claim_request,
+    device_at,
+    device_reading,
+    issue,
+    reservation_make,
+)
 from tests.devices.helpers import csv_bytes, csv_row
 from tests.factories import PASSWORD, OrganizationFactory, api_user_create
 from tests.organizations.helpers import managed_create, member_create
@@ -153,6 +164,11 @@ def _tenant(developer: Organization, buyer: Organization, buyer_admin: User, inv
         buyer_admin, [device], frequency="daily", end=T0 + timedelta(days=400), name=f"{tag} Schools"
     )
     issue(reservation, now=T0 + 2 * DAY)
+    claim_create(
+        acting_user=buyer_admin,
+        certificate=reservation.certificates.get(),
+        request=claim_request(1000, beneficiary=f"{tag} school"),
+    )
     spare = device_at(developer, f"{tag}-SPARE", onboarded=T0 - HOUR)
     invitation = invitation_create(
         acting_user=inviter, organization_id=developer.pk, email=f"invited-{tag.lower()}@example.com", role=Role.USER
