@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from certificates.models import Certificate, Contribution
+from certificates.scale_out import scale_out
 from certificates.services import certificates_issue_due
 from devices.benchmarks import _organization, bench_device
 from devices.models import Device
@@ -173,4 +174,4 @@ def issuance_vs_sum(scale: float = 1.0) -> list[Result]:
     ]
 
 
-BENCHMARKS = [Benchmark("certificate issuance", issuance_vs_sum, tier=True)]
+BENCHMARKS = [Benchmark("certificate issuance", issuance_vs_sum, tier=True), Benchmark("scale-out", scale_out)]

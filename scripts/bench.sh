@@ -4,16 +4,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The load benchmarks drive a real server with wrk (Debian's package).
-if ! command -v wrk >/dev/null; then
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-    echo "Installing Debian package: wrk"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-  else
-    echo "Missing: wrk. Install it (e.g. 'sudo apt-get install wrk') and run make bench again." >&2
-    exit 1
+# The load benchmarks drive a real server with wrk, and the scale-out benchmark starts its own
+# Redis broker (Debian's packages wrk and redis-server).
+for package in wrk redis-server; do  # each package's command has its name
+  if ! command -v "$package" >/dev/null; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+      echo "Installing Debian package: $package"
+      if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq; export APT_UPDATED=1; fi
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null
+    else
+      echo "Missing: $package. Install it (e.g. 'sudo apt-get install $package') and run make bench again." >&2
+      exit 1
+    fi
   fi
-fi
+done
 
 export DJANGO_SETTINGS_MODULE=drec.settings
 export DJANGO_DEBUG=0
