@@ -163,10 +163,7 @@ def claim_get(*, user: User, claim_id: int | str) -> Claim:
     """One claim of the caller's redemption report (``claims_of``: the claimer's Buyer
     organization, its api user, the super admin), with its certificate and ledger entry: the
     redemption statement of both doors. Anyone else's, or none: NotFound."""
-    try:
-        key = int(claim_id)
-    except (TypeError, ValueError):
-        raise NotFound(f"No claim found with id {claim_id}") from None
+    key = _int(claim_id, "claim")
     claim = (
         claims_of(user=user).select_related("ledger_entry", "certificate__country", "certificate__owner").filter(pk=key)
     ).first()
@@ -191,11 +188,11 @@ def issue_entry(certificate: Certificate) -> LedgerEntry | None:
     return next((entry for entry in certificate.ledger_entries.all() if entry.kind == EntryKind.ISSUE), None)
 
 
-def _int(value: int | str) -> int:
+def _int(value: int | str, what: str = "certificate") -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise NotFound(f"No certificate found with id {value}") from None
+        raise NotFound(f"No {what} found with id {value}") from None
 
 
 def read_certificates(device: Device, reads: list[MeterRead]) -> dict[int, int]:
