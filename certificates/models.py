@@ -68,17 +68,33 @@ class Contribution(models.Model):
 
     # No index of their own: the unique constraints below start with them (a certificate's
     # contributions, a membership's chain), and each index more slows issuance's inserts.
-    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="contributions", db_index=False)
-    membership = models.ForeignKey(
-        "reservations.ReservationDevice", on_delete=models.PROTECT, related_name="contributions", db_index=False
+    # The references (and the History read's) are checked once per statement, not by foreign
+    # keys (migration 0005): a foreign key is checked row by row, and an issuing batch writes
+    # tens of thousands of rows. The device must be its membership's.
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.PROTECT, related_name="contributions", db_index=False, db_constraint=False
     )
-    device = models.ForeignKey("devices.Device", on_delete=models.PROTECT, related_name="contributions")
+    membership = models.ForeignKey(
+        "reservations.ReservationDevice",
+        on_delete=models.PROTECT,
+        related_name="contributions",
+        db_index=False,
+        db_constraint=False,
+    )
+    device = models.ForeignKey(
+        "devices.Device", on_delete=models.PROTECT, related_name="contributions", db_constraint=False
+    )
     start = models.DateTimeField()
     end = models.DateTimeField()
     energy_wh = models.BigIntegerField()
     reads = models.PositiveIntegerField(help_text="How many reads")
     history_read = models.OneToOneField(
-        "reads.MeterRead", on_delete=models.PROTECT, null=True, blank=True, related_name="contribution"
+        "reads.MeterRead",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contribution",
+        db_constraint=False,
     )
     previous_end = models.DateTimeField(
         null=True, blank=True, help_text="Ongoing: the end of the membership's previous contribution"
