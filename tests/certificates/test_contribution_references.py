@@ -106,8 +106,7 @@ def test_a_membership_without_contributions_can_still_go(developer, buyer):
     assert not ReservationDevice.objects.filter(reservation=reservation).exists()
 
 
-@pytest.mark.commits
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_membership_being_referred_to_cannot_be_deleted_until_the_insert_commits(issued):
     """The check locks what the statement refers to, as a foreign key does: a concurrent
     delete waits for the inserting transaction, then finds the contribution and is refused."""
