@@ -14,8 +14,9 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
+from uuid import UUID
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -36,8 +37,16 @@ def canonical(value) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+@lru_cache(maxsize=4096)
 def moment(value: datetime) -> str:
+    """An instant as the ledger writes it (UTC, ``Z``). Cached: an issuing batch formats the
+    same few window bounds tens of thousands of times (0.15 s of 720k reads' issuance)."""
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@lru_cache(maxsize=65536)
+def _uid_text(uid: UUID) -> str:
+    return str(uid)  # (cached as ``moment``: each device's uid once per batch, not per share)
 
 
 # --- The issuer key --------------------------------------------------------------------------
@@ -127,7 +136,7 @@ def _body_of(entry: LedgerEntry) -> dict:
 def contributions_digest(rows) -> str:
     """SHA-256 over per-device contributions: (device uid, start, end, Wh, reads), by device."""
     return hashlib.sha256(
-        canonical([[str(uid), moment(start), moment(end), wh, reads] for uid, start, end, wh, reads in rows])
+        canonical([[_uid_text(uid), moment(start), moment(end), wh, reads] for uid, start, end, wh, reads in rows])
     ).hexdigest()
 
 

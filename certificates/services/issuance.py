@@ -421,8 +421,21 @@ def _issued_write(
 CONTRIBUTIONS_COPY = (
     "COPY certificates_contribution "
     '(certificate_id, membership_id, device_id, start, "end", energy_wh, reads, history_read_id, previous_end) '
-    "FROM STDIN"
+    "FROM STDIN (FORMAT BINARY)"
 )
+# Binary: psycopg's C dumpers write a timestamp as 8 bytes, where the text format spent about
+# half the COPY's Python time formatting 90,000 of them for 30,000 rows.
+CONTRIBUTIONS_COPY_TYPES = [
+    "bigint",
+    "bigint",
+    "bigint",
+    "timestamptz",
+    "timestamptz",
+    "bigint",
+    "integer",
+    "bigint",
+    "timestamptz",
+]
 
 
 def _contributions_insert(issued: list[Issued]) -> None:
@@ -445,6 +458,7 @@ def _contributions_insert(issued: list[Issued]) -> None:
         cursor.execute("SET LOCAL enable_seqscan = off")
         # (psycopg's own cursor: its errors made Django's, as a refused link must be)
         with connection.wrap_database_errors, cursor.cursor.copy(CONTRIBUTIONS_COPY) as copy:
+            copy.set_types(CONTRIBUTIONS_COPY_TYPES)
             for certificate, plan, shares, previous in issued:
                 for share, previous_end in zip(shares, previous, strict=True):
                     copy.write_row(
