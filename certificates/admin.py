@@ -15,7 +15,7 @@ from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from certificates.models import Carry, Certificate, Claim, Contribution, LedgerEntry
+from certificates.models import Carry, Certificate, Claim, Contribution, Holding, LedgerEntry, Transfer, Withdrawal
 from devices.models import Device
 from drec.admin import BigTableAdmin, FirstRowsFormSet, ReadOnlyAdmin, ReadOnlyTabularInline, changelist_link, wh
 
@@ -286,3 +286,64 @@ class LedgerEntryAdmin(BigTableAdmin):
         return changelist_link(
             LedgerEntry, "all entries of this certificate", certificate__id__exact=entry.certificate_id
         )
+
+
+@admin.register(Holding)
+class HoldingAdmin(BigTableAdmin):
+    """What each organization holds and has claimed of each certificate (SPEC §13): written at
+    issuance and by claims, transfers and withdrawals; ``verify_ledger`` replays them."""
+
+    list_display = ("certificate", "organization", "held", "claimed")
+    list_select_related = ("certificate", "organization")
+    ordering = ("-certificate_id", "id")
+    sortable_by = ()
+    search_fields = ("=certificate__id",)
+    search_help_text = "A certificate's id (exact)."
+    fields = ("certificate", "organization", "held", "claimed")
+    readonly_fields = fields
+
+    @admin.display(description="Held (unclaimed)")
+    def held(self, holding: Holding) -> str:
+        return wh(holding.held_wh)
+
+    @admin.display(description="Claimed")
+    def claimed(self, holding: Holding) -> str:
+        return wh(holding.claimed_wh)
+
+
+@admin.register(Transfer)
+class TransferAdmin(BigTableAdmin):
+    """Volume moved between Buyer organizations (certificates.services.transfer_create, with its
+    ledger entry)."""
+
+    list_display = ("id", "certificate", "sender", "receiver", "amount", "transferred_by", "created_at")
+    list_select_related = ("certificate", "sender", "receiver", "transferred_by")
+    ordering = ("-id",)
+    sortable_by = ()
+    search_fields = ("=certificate__id",)
+    search_help_text = "A certificate's id (exact)."
+    fields = ("certificate", "sender", "receiver", "amount", "transferred_by", "created_at")
+    readonly_fields = fields
+
+    @admin.display(description="Amount")
+    def amount(self, transfer: Transfer) -> str:
+        return wh(transfer.amount_wh)
+
+
+@admin.register(Withdrawal)
+class WithdrawalAdmin(BigTableAdmin):
+    """Unclaimed volume the issuer took back, with the reason (certificates.services.
+    withdrawal_create; made through the API or the certificate's page, never here)."""
+
+    list_display = ("id", "certificate", "amount", "reason", "withdrawn_by", "created_at")
+    list_select_related = ("certificate", "withdrawn_by")
+    ordering = ("-id",)
+    sortable_by = ()
+    search_fields = ("=certificate__id",)
+    search_help_text = "A certificate's id (exact)."
+    fields = ("certificate", "amount", "reason", "withdrawn_by", "created_at")
+    readonly_fields = fields
+
+    @admin.display(description="Amount")
+    def amount(self, withdrawal: Withdrawal) -> str:
+        return wh(withdrawal.amount_wh)

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from certificates import ledger, selectors, services, statements
 from certificates.formats import certificate_json, claim_json, entry_json, proof_problems, redemption_row
 from certificates.models import LedgerEntry
-from certificates.rules import CERTIFICATE_READ, CLAIM, ISSUE_NOW
+from certificates.rules import CERTIFICATE_READ, CLAIM, ISSUE_NOW, TRANSFER, WITHDRAW
 from drec.csvfiles import csv_text
 from drec.errors import InvalidInput, NotFound
 from drec.formats import iso
@@ -139,6 +139,9 @@ class ClaimIn(serializers.Serializer):
     periodStartDate = serializers.DateTimeField()
     periodEndDate = serializers.DateTimeField()
     purpose = Text(max_length=500)
+    organizationId = serializers.IntegerField(
+        min_value=1, required=False, help_text="Which of your organizations claims (when several hold it)"
+    )
 
 
 class ClaimView(APIView):
@@ -152,13 +155,14 @@ class ClaimView(APIView):
     )
     def post(self, request):
         data = parse(ClaimIn, request.data)
-        certificate = selectors.certificate_get(user=request.user, certificate_id=data["certificateId"])
+        certificate = selectors.certificate_held(user=request.user, certificate_id=data["certificateId"])
         claim = services.claim_create(
             acting_user=request.user,
             certificate=certificate,
             request=services.ClaimRequest.of(
                 data, period_start=data["periodStartDate"], period_end=data["periodEndDate"]
             ),
+            organization_id=data.get("organizationId"),
         )
         entry = claim.ledger_entry
         return Response(
@@ -170,6 +174,151 @@ class ClaimView(APIView):
                 "ledgerEntry": entry_json(entry),
             },
             status=201,
+        )
+
+
+class TransferIn(serializers.Serializer):
+    certificateId = serializers.IntegerField(min_value=1)
+    amount = serializers.IntegerField(min_value=1, help_text="Wh")
+    toOrganizationId = serializers.IntegerField(min_value=1, help_text="Any active Buyer organization")
+    organizationId = serializers.IntegerField(
+        min_value=1, required=False, help_text="Which of your organizations sends (when several hold it)"
+    )
+
+
+def _transfer_json(transfer) -> dict:
+    return {
+        "id": transfer.pk,
+        "certificateId": transfer.certificate_id,
+        "amountWh": transfer.amount_wh,
+        "from": ledger.account_of(transfer.sender_id),
+        "to": ledger.account_of(transfer.receiver_id),
+        "toOrganizationId": transfer.receiver_id,
+        "createdAt": iso(transfer.created_at),
+    }
+
+
+class TransferView(APIView):
+    acl = TRANSFER
+
+    @extend_schema(
+        tags=["certificate-log"],
+        summary="Transfer part or all of your unclaimed volume of a certificate to a Buyer organization",
+        request=TransferIn,
+        responses={
+            201: inline_serializer(
+                "TransferMade", {"transfer": serializers.DictField(), "ledgerEntry": serializers.DictField()}
+            ),
+            400: OpenApiResponse(description="The receiver is not an active Buyer organization"),
+            404: OpenApiResponse(description="No such certificate held by you, or no such organization"),
+            409: OpenApiResponse(description="More than you hold unclaimed"),
+        },
+    )
+    def post(self, request):
+        data = parse(TransferIn, request.data)
+        certificate = selectors.certificate_held(user=request.user, certificate_id=data["certificateId"])
+        transfer = services.transfer_create(
+            acting_user=request.user,
+            certificate=certificate,
+            amount_wh=data["amount"],
+            receiver=services.receiver_get(data["toOrganizationId"]),
+            organization_id=data.get("organizationId"),
+        )
+        return Response(
+            {"transfer": _transfer_json(transfer), "ledgerEntry": entry_json(transfer.ledger_entry)}, status=201
+        )
+
+
+class WithdrawIn(serializers.Serializer):
+    certificateId = serializers.IntegerField(min_value=1)
+    amount = serializers.IntegerField(min_value=1, required=False, help_text="Wh; all unclaimed volume if left out")
+    reason = Text(max_length=500)
+
+
+class WithdrawView(APIView):
+    acl = WITHDRAW
+
+    @extend_schema(
+        tags=["certificate-log"],
+        summary="Withdraw unclaimed volume of a certificate (super admin), with a reason",
+        request=WithdrawIn,
+        responses={
+            201: inline_serializer(
+                "WithdrawalMade", {"withdrawal": serializers.DictField(), "ledgerEntry": serializers.DictField()}
+            ),
+            409: OpenApiResponse(description="More than the certificate's unclaimed volume"),
+        },
+    )
+    def post(self, request):
+        data = parse(WithdrawIn, request.data)
+        certificate = selectors.certificate_public(certificate_id=data["certificateId"])
+        withdrawal = services.withdrawal_create(
+            acting_user=request.user, certificate=certificate, amount_wh=data.get("amount"), reason=data["reason"]
+        )
+        return Response(
+            {
+                "withdrawal": {
+                    "id": withdrawal.pk,
+                    "certificateId": withdrawal.certificate_id,
+                    "amountWh": withdrawal.amount_wh,
+                    "reason": withdrawal.reason,
+                    "createdAt": iso(withdrawal.created_at),
+                },
+                "unclaimedWh": withdrawal.certificate.unclaimed_wh,
+                "ledgerEntry": entry_json(withdrawal.ledger_entry),
+            },
+            status=201,
+        )
+
+
+def holding_json(holding) -> dict:
+    """What an organization holds of a certificate (no other holder's data: SPEC §13)."""
+    certificate = holding.certificate
+    return {
+        "internalCertificateId": certificate.pk,
+        "certificateTransactionUID": str(certificate.uid),
+        "organizationId": holding.organization_id,
+        "account": ledger.account_of(holding.organization_id),
+        "ownedWh": holding.held_wh,
+        "claimedWh": holding.claimed_wh,
+        "received": holding.organization_id != certificate.owner_id,
+        "energyWh": certificate.energy_wh,
+        "countryCode": certificate.country_id,
+        "source": certificate.source,
+        "generationStart": iso(certificate.generation_start),
+        "generationEnd": iso(certificate.generation_end),
+    }
+
+
+class OwnedView(APIView):
+    acl = CERTIFICATE_READ
+
+    @extend_schema(
+        tags=["certificate-log"],
+        summary="What my Buyer organizations own or have claimed, received certificates included",
+        parameters=[OpenApiParameter("organizationId", int), OpenApiParameter("pageNumber", int)],
+        responses={
+            200: inline_serializer(
+                "OwnedPage",
+                {
+                    "owned": serializers.ListField(child=serializers.DictField()),
+                    "currentPage": serializers.IntegerField(),
+                    "totalPages": serializers.IntegerField(),
+                    "totalCount": serializers.IntegerField(),
+                },
+            )
+        },
+    )
+    def get(self, request):
+        holdings = selectors.holdings_of(user=request.user, organization_id=request.query_params.get("organizationId"))
+        rows, number, pages, total = _page(request, holdings, 20)
+        return Response(
+            {
+                "owned": [holding_json(holding) for holding in rows],
+                "currentPage": number if total else 0,
+                "totalPages": pages,
+                "totalCount": total,
+            }
         )
 
 
@@ -400,6 +549,11 @@ class VerifyView(APIView):
                     "countryCode": certificate.country_id,
                     "energyWh": certificate.energy_wh,
                     "claimedWh": certificate.claimed_wh,
+                    "withdrawnWh": certificate.withdrawn_wh,
+                    "withdrawals": [
+                        {"amountWh": w.amount_wh, "reason": w.reason, "createdAt": iso(w.created_at)}
+                        for w in certificate.withdrawals.order_by("id")
+                    ],
                     "generationStart": iso(certificate.generation_start),
                     "generationEnd": iso(certificate.generation_end),
                 },

@@ -36,7 +36,7 @@ def certificate_json(certificate, *, developer=None) -> dict:
     """A certificate as the original's certificate log item, plus its ledger proof. In a
     developer's view the shares of other organizations' devices are one "Other Devices" row."""
     reservation = certificate.reservation
-    account = ledger.account_of(certificate.owner_id)
+    holdings = list(certificate.holdings.all())
     entries = list(certificate.ledger_entries.all())
     issue = next((entry for entry in entries if entry.kind == "issue"), None)
     claim_entries = {entry.claim_id: entry for entry in entries if entry.claim_id}
@@ -49,8 +49,13 @@ def certificate_json(certificate, *, developer=None) -> dict:
         "generationStartTime": unix(certificate.generation_start),
         "generationEndTime": unix(certificate.generation_end),
         "creationTime": unix(certificate.created_at),
-        "owners": {account: str(certificate.unclaimed_wh)},
-        "claimers": {account: str(certificate.claimed_wh)} if certificate.claimed_wh else {},
+        # Who holds what (SPEC §13: transfers move it), unclaimed and claimed, by account.
+        "owners": {
+            ledger.account_of(h.organization_id): str(h.held_wh)
+            for h in holdings
+            if h.held_wh or h.organization_id == certificate.owner_id  # (the buyer's, as the original: even 0)
+        },
+        "claimers": {ledger.account_of(h.organization_id): str(h.claimed_wh) for h in holdings if h.claimed_wh},
         "claims": [claim_json(claim, claim_entries.get(claim.pk)) for claim in certificate.claims.all()],
         "creationBlockHash": "",
         "metadata": {
@@ -69,6 +74,7 @@ def certificate_json(certificate, *, developer=None) -> dict:
         "certificateEndDate": iso(certificate.generation_end),
         "energyWh": certificate.energy_wh,
         "claimedWh": certificate.claimed_wh,
+        "withdrawnWh": certificate.withdrawn_wh,
         "countryCode": certificate.country_id,
         "source": certificate.source,
         "reservationName": reservation.name,
@@ -130,7 +136,8 @@ def redemption_row(claim) -> dict:
     return {
         "compliance": "I-REC",
         "certificateId": certificate.pk,
-        "reservationName": certificate.reservation.name,
+        # (a received certificate's reservation is the sender's: not the receiver's to see)
+        "reservationName": certificate.reservation.name if claim.organization_id == certificate.owner_id else None,
         "fuelCode": sorted({d.fuel_code_id for d in devices}),
         "country": sorted({d.country.name for d in devices}),
         "capacityRange": capacity_range(sum(d.capacity for d in devices)),
@@ -172,4 +179,6 @@ def proof_problems(certificate, proof) -> list[str]:
         problems.append(
             f"its claimed volume ({certificate.claimed_wh} Wh) is not what its claims add up to ({claimed} Wh)"
         )
+    if proof.get("holdings"):
+        problems.append(proof["holdings"])
     return problems

@@ -26,7 +26,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.utils import timezone
 
-from certificates.models import Certificate, Claim, EntryKind, LedgerEntry
+from certificates.models import Certificate, Claim, EntryKind, Holding, LedgerEntry, Transfer, Withdrawal
 
 GENESIS_HASH = "0" * 64
 LEDGER_LOCK = 0x0D4EC1ED  # the advisory lock serialising appends
@@ -167,7 +167,7 @@ def claim_payload(claim: Claim) -> dict:
     return {
         "claimId": claim.pk,
         "amountWh": claim.amount_wh,
-        "claimer": account_of(claim.certificate.owner_id),
+        "claimer": account_of(claim.organization_id),
         "beneficiary": claim.beneficiary,
         "location": claim.location,
         "countryCode": claim.country_id,
@@ -177,20 +177,50 @@ def claim_payload(claim: Claim) -> dict:
     }
 
 
+def transfer_payload(transfer: Transfer) -> dict:
+    return {
+        "transferId": transfer.pk,
+        "amountWh": transfer.amount_wh,
+        "from": account_of(transfer.sender_id),
+        "to": account_of(transfer.receiver_id),
+    }
+
+
+def withdrawal_payload(withdrawal: Withdrawal, taken: dict[int, int]) -> dict:
+    """``taken``: the Wh withdrawn from each holder (organization id), as the holdings show."""
+    return {
+        "withdrawalId": withdrawal.pk,
+        "amountWh": withdrawal.amount_wh,
+        "reason": withdrawal.reason,
+        "from": {account_of(organization_id): wh for organization_id, wh in sorted(taken.items())},
+    }
+
+
 def account_of(organization_id: int) -> str:
     """The registry account of an organization (the original's owner "address")."""
     return f"drec:org:{organization_id}"
 
 
-def append(*, kind: str, certificate: Certificate, payload: dict, claim: Claim | None = None) -> LedgerEntry:
+def append(
+    *,
+    kind: str,
+    certificate: Certificate,
+    payload: dict,
+    claim: Claim | None = None,
+    transfer: Transfer | None = None,
+    withdrawal: Withdrawal | None = None,
+) -> LedgerEntry:
     """Append a signed entry; call inside the transaction that makes what it records."""
-    return append_many(kind=kind, records=[(certificate, payload, claim)])[0]
+    links = {"transfer": transfer, "withdrawal": withdrawal}
+    return append_many(kind=kind, records=[(certificate, payload, claim)], links=links)[0]
 
 
-def append_many(*, kind: str, records: list[tuple[Certificate, dict, Claim | None]]) -> list[LedgerEntry]:
+def append_many(
+    *, kind: str, records: list[tuple[Certificate, dict, Claim | None]], links: dict | None = None
+) -> list[LedgerEntry]:
     """Append one signed entry per (certificate, payload, claim), in that order, in one
     statement (an issuing batch records its certificates together); call inside the
-    transaction that makes what they record."""
+    transaction that makes what they record. ``links``: the entry's transfer or withdrawal."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LEDGER_LOCK])
     last = LedgerEntry.objects.order_by("-index").only("index", "hash").first()
@@ -221,6 +251,7 @@ def append_many(*, kind: str, records: list[tuple[Certificate, dict, Claim | Non
                 hash=digest,
                 signature=base64.b64encode(signer.sign(bytes.fromhex(digest))).decode(),
                 key_id=signer_id,
+                **(links or {}),
             )
         )
         index, previous_hash = index + 1, digest
@@ -269,7 +300,80 @@ def record_problem(entry: LedgerEntry) -> str | None:
         changed = sorted(key for key in entry.payload if recorded.get(key) != entry.payload[key])
         if changed:
             return f"the claim no longer matches it ({', '.join(changed)} changed)"
+    elif entry.kind == EntryKind.TRANSFER:
+        transfer = Transfer.objects.filter(pk=entry.transfer_id).first()
+        if transfer is None:
+            return "its transfer is missing"
+        changed = sorted(key for key, value in transfer_payload(transfer).items() if entry.payload.get(key) != value)
+        if changed:
+            return f"the transfer no longer matches it ({', '.join(changed)} changed)"
+    elif entry.kind == EntryKind.WITHDRAWAL:
+        withdrawal = Withdrawal.objects.filter(pk=entry.withdrawal_id).first()
+        if withdrawal is None:
+            return "its withdrawal is missing"
+        recorded = withdrawal_payload(withdrawal, {})
+        changed = sorted(key for key in recorded if key != "from" and entry.payload.get(key) != recorded[key])
+        if changed:
+            return f"the withdrawal no longer matches it ({', '.join(changed)} changed)"
     return None
+
+
+class Holdings:
+    """What each account holds and has claimed of each certificate, replayed from ledger
+    entries in order: what the ``Holding`` rows must say (SPEC §13)."""
+
+    def __init__(self) -> None:
+        self.held: dict[tuple[int, str], int] = {}
+        self.claimed: dict[tuple[int, str], int] = {}
+
+    def _move(self, book: dict, certificate_id: int, account: str, wh: int) -> None:
+        book[certificate_id, account] = book.get((certificate_id, account), 0) + wh
+
+    def replay(self, entry: LedgerEntry) -> str | None:
+        """Apply one entry; why it cannot be applied (spends more than was held), or None."""
+        payload, certificate = entry.payload, entry.certificate_id
+        if entry.kind == EntryKind.ISSUE:
+            self._move(self.held, certificate, payload["owner"], payload["energyWh"])
+            return None
+        spent: dict[str, int] = {}
+        if entry.kind == EntryKind.CLAIM:
+            spent = {payload["claimer"]: payload["amountWh"]}
+            self._move(self.claimed, certificate, payload["claimer"], payload["amountWh"])
+        elif entry.kind == EntryKind.TRANSFER:
+            spent = {payload["from"]: payload["amountWh"]}
+            self._move(self.held, certificate, payload["to"], payload["amountWh"])
+        elif entry.kind == EntryKind.WITHDRAWAL:
+            spent = dict(payload["from"])
+            if sum(spent.values()) != payload["amountWh"]:
+                return "its holders' shares do not add up to the volume withdrawn"
+        for account, wh in spent.items():
+            if self.held.get((certificate, account), 0) < wh:
+                return f"{account} spends {wh} Wh of certificate {certificate} it did not hold"
+            self._move(self.held, certificate, account, -wh)
+        return None
+
+    def problem(self, certificate_ids: set[int] | None = None) -> str | None:
+        """Whether the stored holdings (of ``certificate_ids``, or all) say what was replayed."""
+        stored = (
+            Holding.objects.all()
+            if certificate_ids is None
+            else Holding.objects.filter(certificate_id__in=certificate_ids)
+        )
+        found: dict[tuple[int, str], tuple[int, int]] = {}
+        for certificate_id, organization_id, held, claimed in stored.values_list(
+            "certificate_id", "organization_id", "held_wh", "claimed_wh"
+        ).iterator(chunk_size=2000):
+            found[certificate_id, account_of(organization_id)] = (held, claimed)
+        keys = set(self.held) | set(self.claimed) | set(found)
+        for key in sorted(keys):
+            replayed = (self.held.get(key, 0), self.claimed.get(key, 0))
+            if found.get(key, (0, 0)) != replayed:
+                certificate_id, account = key
+                return (
+                    f"the holding of {account} in certificate {certificate_id} says {found.get(key, (0, 0))} "
+                    f"(held, claimed Wh) where the ledger gives {replayed}"
+                )
+        return None
 
 
 def chain_verify(entries=None, key: Ed25519PublicKey | None = None) -> tuple[int, Finding | None]:
@@ -280,12 +384,26 @@ def chain_verify(entries=None, key: Ed25519PublicKey | None = None) -> tuple[int
     whole = entries is None
     entries = LedgerEntry.objects.order_by("index").iterator(chunk_size=500) if whole else entries
     previous, count = None, 0
+    holdings = Holdings()
     for entry in entries:
-        problem = entry_problem(entry, previous, key)
+        problem = entry_problem(entry, previous, key) or holdings.replay(entry)
         if problem:
             return count, Finding(entry, problem)
         previous, count = entry, count + 1
-    return count, _unrecorded(count) if whole else None
+    if not whole:
+        return count, None
+    return count, _unrecorded(count) or _holdings_finding(holdings)
+
+
+def _holdings_finding(holdings: Holdings) -> Finding | None:
+    """Stored holdings that are not what the whole ledger gives, named by the certificate's
+    newest entry."""
+    problem = holdings.problem()
+    if problem is None:
+        return None
+    certificate_id = int(problem.split(" in certificate ", 1)[1].split(" ", 1)[0])
+    newest = LedgerEntry.objects.filter(certificate_id=certificate_id).order_by("-index").first()
+    return Finding(newest or LedgerEntry(index=-1, kind="-", certificate_id=certificate_id), problem)
 
 
 def _unrecorded(next_index: int) -> Finding | None:
@@ -295,10 +413,11 @@ def _unrecorded(next_index: int) -> Finding | None:
     if certificate is not None:
         missing = LedgerEntry(index=next_index, kind=EntryKind.ISSUE, certificate_id=certificate.pk)
         return Finding(missing, "it is missing: the certificate has no issue entry (the ledger was cut)")
-    claim = Claim.objects.filter(ledger_entry__isnull=True).order_by("pk").first()
-    if claim is not None:
-        missing = LedgerEntry(index=next_index, kind=EntryKind.CLAIM, certificate_id=claim.certificate_id)
-        return Finding(missing, f"it is missing: claim {claim.pk} has no entry (the ledger was cut)")
+    for kind, model in ((EntryKind.CLAIM, Claim), (EntryKind.TRANSFER, Transfer), (EntryKind.WITHDRAWAL, Withdrawal)):
+        record = model.objects.filter(ledger_entry__isnull=True).order_by("pk").first()
+        if record is not None:
+            missing = LedgerEntry(index=next_index, kind=kind, certificate_id=record.certificate_id)
+            return Finding(missing, f"it is missing: {kind} {record.pk} has no entry (the ledger was cut)")
     return None
 
 
@@ -351,5 +470,17 @@ def certificate_verify(certificate: Certificate) -> dict:
         problem = entry_problem(entry, previous, key)
         checks.append({"entry": entry, "valid": problem is None, "problem": problem})
     claimed = sum(c.amount_wh for c in certificate.claims.all())
-    valid = bool(checks) and all(check["valid"] for check in checks) and claimed == certificate.claimed_wh
-    return {"valid": valid, "entries": checks, "keyId": key_id(key)}
+    holdings = Holdings()
+    for check in checks:
+        replayed = holdings.replay(check["entry"])
+        if replayed and check["valid"]:
+            check.update(valid=False, problem=replayed)
+    # (against entries that verify: an altered one is the problem already named)
+    holdings_problem = holdings.problem({certificate.pk}) if all(check["valid"] for check in checks) else None
+    valid = (
+        bool(checks)
+        and all(check["valid"] for check in checks)
+        and claimed == certificate.claimed_wh
+        and holdings_problem is None
+    )
+    return {"valid": valid, "entries": checks, "keyId": key_id(key), "holdings": holdings_problem}

@@ -34,7 +34,8 @@ class Certificate(models.Model):
     country = models.ForeignKey("devices.Country", on_delete=models.PROTECT, db_column="country_code")
     source = models.CharField(max_length=10, choices=Source.choices)
     energy_wh = models.BigIntegerField(help_text="Issued volume, Wh (whole units)")
-    claimed_wh = models.BigIntegerField(default=0)
+    claimed_wh = models.BigIntegerField(default=0, help_text="Claimed by any holder")
+    withdrawn_wh = models.BigIntegerField(default=0, help_text="Withdrawn by the issuer (SPEC §13)")
     generation_start = models.DateTimeField()
     generation_end = models.DateTimeField()
     window_start = models.DateTimeField(null=True, blank=True, help_text="The first window it covers (ongoing)")
@@ -49,6 +50,10 @@ class Certificate(models.Model):
                 condition=Q(claimed_wh__gte=0) & Q(claimed_wh__lte=F("energy_wh")), name="claimed_within_energy"
             ),
             models.CheckConstraint(
+                condition=Q(withdrawn_wh__gte=0) & Q(withdrawn_wh__lte=F("energy_wh") - F("claimed_wh")),
+                name="withdrawn_within_unclaimed",
+            ),
+            models.CheckConstraint(
                 condition=Q(generation_start__lt=F("generation_end")), name="certificate_period_valid"
             ),
             models.CheckConstraint(condition=Q(source__in=Source.values), name="certificate_source_valid"),
@@ -59,7 +64,72 @@ class Certificate(models.Model):
 
     @property
     def unclaimed_wh(self) -> int:
-        return self.energy_wh - self.claimed_wh
+        """What its holders may still claim, transfer or lose to a withdrawal."""
+        return self.energy_wh - self.claimed_wh - self.withdrawn_wh
+
+
+class Holding(models.Model):
+    """What one organization holds of a certificate (SPEC §13): ``held_wh`` it may claim or
+    transfer, ``claimed_wh`` it has claimed. Written at issuance for the reservation's buyer
+    (the ``owner``) and by each transfer for the receiver; a certificate's holdings add up to
+    its volume less what was withdrawn. Claims, transfers and withdrawals change them under
+    the certificate's row lock, so the same Wh is never spent twice."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="holdings", db_index=False)
+    organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="holdings")
+    held_wh = models.BigIntegerField(default=0)
+    claimed_wh = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["certificate", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "organization"], name="one_holding_per_organization"),
+            models.CheckConstraint(condition=Q(held_wh__gte=0), name="holding_held_not_negative"),
+            models.CheckConstraint(condition=Q(claimed_wh__gte=0), name="holding_claimed_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} holds {self.held_wh} Wh of certificate {self.certificate_id}"
+
+
+class Transfer(models.Model):
+    """Volume of a certificate moved from one holder to another (any active Buyer organization)."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="transfers")
+    sender = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="transfers_sent")
+    receiver = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="transfers_received"
+    )
+    amount_wh = models.BigIntegerField()
+    transferred_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="transfers")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_wh__gt=0), name="transfer_amount_positive"),
+            models.CheckConstraint(condition=~Q(sender=F("receiver")), name="transfer_to_another_organization"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Transfer of {self.amount_wh} Wh of certificate {self.certificate_id}"
+
+
+class Withdrawal(models.Model):
+    """Unclaimed volume the issuer took back (wrong reads, a fraud): its reads stay certified."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="withdrawals")
+    amount_wh = models.BigIntegerField()
+    reason = models.CharField(max_length=500)
+    withdrawn_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="withdrawals")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount_wh__gt=0), name="withdrawal_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"Withdrawal of {self.amount_wh} Wh of certificate {self.certificate_id}"
 
 
 class Contribution(models.Model):
@@ -154,6 +224,9 @@ class Claim(models.Model):
     """A retirement of (part of) a certificate for a beneficiary."""
 
     certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="claims")
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="claims", help_text="The claimer"
+    )
     amount_wh = models.BigIntegerField()
     beneficiary = models.CharField(max_length=255)
     location = models.CharField(max_length=255)
@@ -179,6 +252,7 @@ class EntryKind(models.TextChoices):
     ISSUE = "issue"
     CLAIM = "claim"
     TRANSFER = "transfer"
+    WITHDRAWAL = "withdrawal"
 
 
 class LedgerEntry(models.Model):
@@ -188,6 +262,12 @@ class LedgerEntry(models.Model):
     kind = models.CharField(max_length=10, choices=EntryKind.choices)
     certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="ledger_entries")
     claim = models.OneToOneField(Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entry")
+    transfer = models.OneToOneField(
+        Transfer, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entry"
+    )
+    withdrawal = models.OneToOneField(
+        Withdrawal, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entry"
+    )
     payload = models.JSONField()
     created_at = models.DateTimeField()
     previous_hash = models.CharField(max_length=64)

@@ -12,3 +12,7 @@ CERTIFICATE_READ = acl(LOGS, "Read")
 # super admin owns no certificate and claims none.
 CLAIM = Rule(module=RESERVATIONS, verb="Write", roles=frozenset({Role.BUYER, Role.API_USER}))
 ISSUE_NOW = only(Role.ADMIN)
+# Transfers: the same side as claims (SPEC §13: "under the same rule as claims").
+TRANSFER = CLAIM
+# Withdrawals: the issuer takes volume back; only the super admin.
+WITHDRAW = only(Role.ADMIN)

@@ -5,11 +5,11 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from accounts.models import Role, User
-from certificates.models import Certificate, Claim, Contribution, EntryKind, LedgerEntry
+from certificates.models import Certificate, Claim, Contribution, EntryKind, Holding, LedgerEntry
 from devices.models import Device
 from devices.selectors import device_trait_lookups
 from drec.errors import InvalidInput, NotFound
@@ -33,6 +33,7 @@ def _with_details(certificates: QuerySet[Certificate]) -> QuerySet[Certificate]:
         Prefetch("contributions", queryset=contributions),
         Prefetch("ledger_entries", queryset=entries),
         Prefetch("claims", queryset=Claim.objects.select_related("country").order_by("created_at", "id")),
+        Prefetch("holdings", queryset=Holding.objects.order_by("id")),
     )
 
 
@@ -141,14 +142,51 @@ def reservation_certificates(*, reservation: Reservation) -> QuerySet[Certificat
     return _with_details(reservation.certificates.all()).order_by("-id")
 
 
-def claims_of(*, user: User) -> QuerySet[Claim]:
-    """The claims on the certificates of the caller's reservations (the redemption report)."""
-    certificates, developer = certificate_view(user=user)
-    if developer is not None:
-        return Claim.objects.none()
+def buyer_organizations(user: User) -> QuerySet[Organization]:
+    """The Buyer organizations a user holds certificates for (SPEC §13): its own (a buyer's),
+    or those it manages (an api user's); none for anyone else (the super admin holds nothing)."""
+    organizations = Organization.objects.filter(organization_type=OrganizationType.BUYER)
+    if user.role == Role.API_USER:
+        return organizations.filter(api_user__user=user)
+    if user.role in BUYER_ROLES and user.organization_id:
+        return organizations.filter(pk=user.organization_id)
+    return organizations.none()
+
+
+def certificate_held(*, user: User, certificate_id: int | str) -> Certificate:
+    """A certificate one of the caller's organizations holds (issued to it or received), to
+    claim or transfer from; anyone else's, or none: NotFound."""
+    held = Holding.objects.filter(certificate=OuterRef("pk"), organization__in=buyer_organizations(user))
+    certificate = Certificate.objects.filter(Exists(held), pk=_int(certificate_id)).first()
+    if certificate is None:
+        raise NotFound(f"No certificate found with id {certificate_id}")
+    return certificate
+
+
+def holdings_of(*, user: User, organization_id: object = None) -> QuerySet[Holding]:
+    """What the caller's organizations hold or have claimed (issued to them or received), or
+    with ``organizationId`` one of them's (the super admin: anyone's), newest certificate first."""
+    if user.role == Role.ADMIN:
+        holdings = Holding.objects.all()
+    else:
+        holdings = Holding.objects.filter(organization__in=buyer_organizations(user))
+    if organization_id not in (None, ""):
+        holdings = holdings.filter(organization=organization_get(user=user, organization_id=organization_id))
     return (
-        Claim.objects.filter(certificate__in=certificates)
-        .select_related("certificate__reservation", "country", "certificate__owner")
+        holdings.filter(Q(held_wh__gt=0) | Q(claimed_wh__gt=0))
+        .select_related("certificate", "organization")
+        .order_by("-certificate_id", "id")
+    )
+
+
+def claims_of(*, user: User) -> QuerySet[Claim]:
+    """The claims the caller's Buyer organizations made (the redemption report), on their own
+    certificates or on received ones; the super admin's: all."""
+    claims = Claim.objects.all()
+    if user.role != Role.ADMIN:
+        claims = claims.filter(organization__in=buyer_organizations(user))
+    return (
+        claims.select_related("certificate__reservation", "country", "certificate__owner")
         .prefetch_related(
             Prefetch(
                 "certificate__contributions",
@@ -165,7 +203,9 @@ def claim_get(*, user: User, claim_id: int | str) -> Claim:
     redemption statement of both doors. Anyone else's, or none: NotFound."""
     key = _int(claim_id, "claim")
     claim = (
-        claims_of(user=user).select_related("ledger_entry", "certificate__country", "certificate__owner").filter(pk=key)
+        claims_of(user=user)
+        .select_related("ledger_entry", "certificate__country", "certificate__owner", "organization")
+        .filter(pk=key)
     ).first()
     if claim is None:
         raise NotFound(f"No claim found with id {claim_id}")

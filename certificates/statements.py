@@ -173,7 +173,7 @@ def statement_pdf(claim: Claim, verify_url: str) -> bytes:
     pdf.row("Country", f"{claim.country.name} ({claim.country_id})")
     pdf.row("Period", f"{claim_period(claim)} ({iso(claim.period_start)} to {iso(claim.period_end)})")
     pdf.row("Purpose", claim.purpose)
-    pdf.row("Claimed by", certificate.owner.name)
+    pdf.row("Claimed by", claim.organization.name)
 
     pdf.section("Certificate")
     pdf.row("Certificate", certificate.pk)

@@ -14,6 +14,9 @@ api_urlpatterns = [
         name="api-reservation-certificates",
     ),
     path("certificate-log/claim", api.ClaimView.as_view(), name="api-claim"),
+    path("certificate-log/transfer", api.TransferView.as_view(), name="api-transfer"),
+    path("certificate-log/withdraw", api.WithdrawView.as_view(), name="api-withdraw"),
+    path("certificate-log/owned", api.OwnedView.as_view(), name="api-owned"),
     path(
         "certificate-log/claim/<int:claim_id>/statement.pdf",
         api.ClaimStatementView.as_view(),

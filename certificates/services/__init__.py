@@ -1,6 +1,21 @@
-"""Writes of certificates: issuance (exactly once) and claims."""
+"""Writes of certificates: issuance (exactly once), claims, transfers and withdrawals."""
 
 from certificates.services.claims import ClaimRequest, claim_create
 from certificates.services.issuance import certificates_issue_due, reservation_issue
+from certificates.services.lifecycle import (
+    holding_lock,
+    receiver_get,
+    transfer_create,
+    withdrawal_create,
+)
 
-__all__ = ["ClaimRequest", "certificates_issue_due", "claim_create", "reservation_issue"]
+__all__ = [
+    "ClaimRequest",
+    "certificates_issue_due",
+    "claim_create",
+    "holding_lock",
+    "receiver_get",
+    "reservation_issue",
+    "transfer_create",
+    "withdrawal_create",
+]

@@ -10,6 +10,7 @@ from django.db import transaction
 from accounts.models import User
 from certificates import ledger
 from certificates.models import Certificate, Claim, EntryKind
+from certificates.services.lifecycle import holding_lock
 from devices.models import Country
 from drec.errors import Conflict, InvalidInput
 
@@ -40,18 +41,16 @@ class ClaimRequest:
 
 
 @transaction.atomic
-def claim_create(*, acting_user: User, certificate: Certificate, request: ClaimRequest) -> Claim:
-    """Retire ``amount_wh`` of the certificate for a beneficiary (never more than what is
-    unclaimed), recorded on the ledger."""
-    certificate = Certificate.objects.select_for_update().select_related("reservation").get(pk=certificate.pk)
+def claim_create(
+    *, acting_user: User, certificate: Certificate, request: ClaimRequest, organization_id: object = None
+) -> Claim:
+    """Retire ``amount_wh`` of the caller's holding of the certificate for a beneficiary
+    (never more than it holds unclaimed), recorded on the ledger. ``organization_id``: which
+    of the caller's organizations claims, when several hold the certificate."""
+    holding = holding_lock(user=acting_user, certificate=certificate, organization_id=organization_id)
+    certificate = holding.certificate
     if request.amount_wh <= 0:
         raise InvalidInput("amount must be a whole number of Wh above 0.", errors={"amount": ["Must be above 0."]})
-    if request.amount_wh > certificate.unclaimed_wh:
-        raise Conflict(
-            f"Only {certificate.unclaimed_wh} Wh of certificate {certificate.pk} are unclaimed; "
-            f"{request.amount_wh} Wh cannot be claimed.",
-            errors={"amount": [f"At most {certificate.unclaimed_wh} Wh."]},
-        )
     if request.period_start > request.period_end:
         raise InvalidInput(
             "periodStartDate must not be after periodEndDate.", errors={"periodEndDate": ["Before periodStartDate."]}
@@ -62,8 +61,16 @@ def claim_create(*, acting_user: User, certificate: Certificate, request: ClaimR
             f"countryCode: unknown country {request.country_code!r}; use ISO 3166 alpha-3.",
             errors={"countryCode": ["Unknown."]},
         )
+    if request.amount_wh > holding.held_wh:
+        raise Conflict(
+            f"Only {holding.held_wh} Wh of certificate {certificate.pk} are unclaimed"
+            f"{'' if holding.organization_id == certificate.owner_id else f' in {holding.organization.name}'}; "
+            f"{request.amount_wh} Wh cannot be claimed.",
+            errors={"amount": [f"At most {holding.held_wh} Wh."]},
+        )
     claim = Claim.objects.create(
         certificate=certificate,
+        organization=holding.organization,
         amount_wh=request.amount_wh,
         beneficiary=request.beneficiary,
         location=request.location,
@@ -73,6 +80,9 @@ def claim_create(*, acting_user: User, certificate: Certificate, request: ClaimR
         purpose=request.purpose,
         claimed_by=acting_user,
     )
+    holding.held_wh -= request.amount_wh
+    holding.claimed_wh += request.amount_wh
+    holding.save(update_fields=["held_wh", "claimed_wh"])
     certificate.claimed_wh += request.amount_wh
     certificate.save(update_fields=["claimed_wh"])
     claim.certificate = certificate

@@ -37,7 +37,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from certificates import ledger
-from certificates.models import Carry, Certificate, EntryKind, Source
+from certificates.models import Carry, Certificate, EntryKind, Holding, Source
 from certificates.windows import Windows
 from reservations.models import Reservation, ReservationDevice
 from reservations.services import reservation_close
@@ -385,8 +385,11 @@ def _issued_write(
     """Write a batch: its certificates, their contributions, the carries it moved, the
     reservations' issued volumes and the ledger entries (one statement each)."""
     try:
-        Certificate.objects.bulk_create([certificate for certificate, *_rest in issued])
+        certificates = Certificate.objects.bulk_create([certificate for certificate, *_rest in issued])
         _contributions_insert(issued)
+        Holding.objects.bulk_create(
+            [Holding(certificate=c, organization_id=c.owner_id, held_wh=c.energy_wh) for c in certificates]
+        )
     except IntegrityError as error:
         if getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) in CHAIN_CONSTRAINTS:
             raise Replan from error
