@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import cast
 from uuid import UUID
 
 from cryptography.exceptions import InvalidSignature
@@ -301,14 +302,14 @@ def record_problem(entry: LedgerEntry) -> str | None:
         if changed:
             return f"the claim no longer matches it ({', '.join(changed)} changed)"
     elif entry.kind == EntryKind.TRANSFER:
-        transfer = Transfer.objects.filter(pk=entry.transfer_id).first()
+        transfer = Transfer.objects.filter(pk=entry.transfer_id or 0).first()
         if transfer is None:
             return "its transfer is missing"
         changed = sorted(key for key, value in transfer_payload(transfer).items() if entry.payload.get(key) != value)
         if changed:
             return f"the transfer no longer matches it ({', '.join(changed)} changed)"
     elif entry.kind == EntryKind.WITHDRAWAL:
-        withdrawal = Withdrawal.objects.filter(pk=entry.withdrawal_id).first()
+        withdrawal = Withdrawal.objects.filter(pk=entry.withdrawal_id or 0).first()
         if withdrawal is None:
             return "its withdrawal is missing"
         recorded = withdrawal_payload(withdrawal, {})
@@ -472,7 +473,7 @@ def certificate_verify(certificate: Certificate) -> dict:
     claimed = sum(c.amount_wh for c in certificate.claims.all())
     holdings = Holdings()
     for check in checks:
-        replayed = holdings.replay(check["entry"])
+        replayed = holdings.replay(cast(LedgerEntry, check["entry"]))
         if replayed and check["valid"]:
             check.update(valid=False, problem=replayed)
     # (against entries that verify: an altered one is the problem already named)

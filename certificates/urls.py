@@ -38,6 +38,8 @@ urlpatterns = [
         "certificate/reservation/<int:reservation_id>", views.reservation_certificates, name="reservation-certificates"
     ),
     path("certificate/<int:certificate_id>", views.certificate_detail, name="certificate-detail"),
+    path("certificate/<int:certificate_id>/transfer", views.certificate_transfer, name="certificate-transfer"),
+    path("certificate/<int:certificate_id>/withdraw", views.certificate_withdraw, name="certificate-withdraw"),
     path("certificate/verify/<int:certificate_id>", views.certificate_verify, name="certificate-verify"),
     path("redemption-report", views.redemption_report, name="redemption-report"),
     path("certificate/claim/<int:claim_id>/statement.pdf", views.claim_statement, name="claim-statement"),

@@ -523,3 +523,27 @@ def claim(world, persona, name, key):
             },
         ),
     )
+
+
+@scenario(("certificate-transfer", "POST"))
+def transfer(world, persona, name, key):
+    """Part of the persona's side's certificate to the other side's Buyer organization (any
+    active Buyer organization may receive: transfers cross tenants by design)."""
+    tenant = world.tenant(persona)
+    receiver = (world.direct if tenant is world.tenant_a else world.tenant_a).buyer
+    fields = {"amount": 1000, "toOrganizationId": receiver.pk}
+    return (
+        # "confirm": the confirmation screen's "Transfer" (the form's own POST only reviews).
+        Call("post", reverse(name, args=[tenant.certificate.pk]), {**fields, "confirm": "1"}),
+        Call("post", "/api/certificate-log/transfer", {**fields, "certificateId": tenant.certificate.pk}),
+    )
+
+
+@scenario(("certificate-withdraw", "POST"))
+def withdraw(world, persona, name, key):
+    certificate = world.tenant(persona).certificate
+    fields = {"amount": 1000, "reason": "Meter found miscalibrated"}
+    return (
+        Call("post", reverse(name, args=[certificate.pk]), {**fields, "confirm": "1"}),
+        Call("post", "/api/certificate-log/withdraw", {**fields, "certificateId": certificate.pk}),
+    )
