@@ -35,6 +35,8 @@ ABSENT: dict[str, str] = {
     "acl.ModulePermission": "Shown as its two kinds, Role grants and API user grants (proxies with their rules).",
     "account.EmailAddress": "Shown under Accounts as E-mail addresses (accounts.EmailAddressRecord), one section.",
     "contenttypes.ContentType": "Django's own bookkeeping; nothing a super admin decides.",
+    "registry.Movement": "The public registry's totals, appended by database triggers as certificates change; "
+    "/registry shows them.",
     "sessions.Session": "Opaque signed data; signing a user out is done by deactivating the account.",
     "admin.LogEntry": "Shown on each record's History page and in Recent actions; never edited.",
     "guardian.UserObjectPermission": "Unused generic table: object permissions use the direct-FK models.",

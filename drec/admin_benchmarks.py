@@ -48,6 +48,7 @@ ANALYZED = (
     "reservations_reservationdevice",
     "certificates_certificate",
     "certificates_contribution",
+    "registry_movement",
 )
 DEVICE_COLUMNS = (
     "uid, external_id, organization_id, project_name, address, latitude, longitude, country_code, fuel_code, "
@@ -56,8 +57,8 @@ DEVICE_COLUMNS = (
     "meter_read_type, irec_status, irec_id, created_at, updated_at"
 )
 CERTIFICATE_COLUMNS = (
-    "uid, reservation_id, owner_id, country_code, source, energy_wh, claimed_wh, generation_start, generation_end, "
-    "window_start, window_end, created_at"
+    "uid, reservation_id, owner_id, country_code, source, energy_wh, claimed_wh, withdrawn_wh, generation_start, "
+    "generation_end, window_start, window_end, created_at"
 )
 
 
@@ -143,7 +144,7 @@ def _certificates(buyer: Organization, device_ids: list[int], count: int) -> tup
         window = start + timedelta(hours=number // len(groups))
         begin, finish = window.isoformat(), (window + timedelta(hours=1)).isoformat()
         lines.append(
-            f"{uuid.uuid4()}\t{reservation.pk}\t{buyer.pk}\tIND\t{Source.ONGOING}\t{size * HOURLY_WH}\t0\t"
+            f"{uuid.uuid4()}\t{reservation.pk}\t{buyer.pk}\tIND\t{Source.ONGOING}\t{size * HOURLY_WH}\t0\t0\t"
             f"{begin}\t{finish}\t{begin}\t{finish}\t{now}\n"
         )
     _copy(f"COPY certificates_certificate ({CERTIFICATE_COLUMNS}) FROM STDIN", lines)
@@ -254,6 +255,10 @@ def _pages(dataset: Dataset) -> list[tuple[str, str]]:
             f"A certificate's page ({dataset.contributions} contributions)",
             f"{certificates}{dataset.certificate_id}/change/",
         ),
+        # The public registry (SPEC §13): its totals are kept as certificates change.
+        ("Public registry totals", "/api/public/registry/summary"),
+        ("Public registry page", "/registry"),
+        ("Public registry search", "/api/public/registry/certificates?countryCode=IND&status=active&pageNumber=2"),
     ]
     return pages
 

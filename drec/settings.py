@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "reads",
     "reservations",
     "certificates",
+    "registry",
 ]
 
 MIDDLEWARE = [

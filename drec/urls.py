@@ -11,6 +11,7 @@ from devices.urls import api_urlpatterns as devices_api
 from drec import api, views
 from organizations.urls import api_urlpatterns as organizations_api
 from reads.urls import api_urlpatterns as reads_api
+from registry.urls import api_urlpatterns as registry_api
 from reservations.urls import api_urlpatterns as reservations_api
 
 api_urlpatterns = [
@@ -22,6 +23,7 @@ api_urlpatterns = [
     *reads_api,
     *reservations_api,
     *certificates_api,
+    *registry_api,
     # Last: every other /api/ path answers the API's 404 body.
     re_path(r"^.*$", views.api_not_found),
 ]
@@ -40,6 +42,7 @@ urlpatterns = [
     path("", include("reads.urls")),
     path("", include("reservations.urls")),
     path("", include("certificates.urls")),
+    path("", include("registry.urls")),
     path("", views.home, name="home"),
     path("dashboard", views.dashboard, name="dashboard"),
 ]
