@@ -290,3 +290,14 @@ def claim_statement(world, persona, name):
             for c in Claim.objects.order_by("pk")
         ]
     )
+
+
+@listing(("registry", "GET"))
+def public_registry(world, persona, name):
+    """The public registry's first page of certificates, the same for everyone."""
+    return Listing(
+        reverse(name),
+        "/api/public/registry/certificates",
+        lambda c: {row["internalCertificateId"] for row in c["page"]["certificates"]},
+        lambda body: {row["internalCertificateId"] for row in body["certificates"]},
+    )
