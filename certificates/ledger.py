@@ -290,33 +290,34 @@ def entry_problem(entry: LedgerEntry, previous: LedgerEntry | None, key: Ed25519
 
 
 def record_problem(entry: LedgerEntry) -> str | None:
-    """Whether the certificate or claim in the database still says what the entry recorded."""
+    """Whether the certificate, claim, transfer or withdrawal in the database still says what
+    the entry recorded."""
+    payload = entry.payload
     if entry.kind == EntryKind.ISSUE:
         recorded = issue_payload(Certificate.objects.select_related("reservation").get(pk=entry.certificate_id))
-        changed = sorted(key for key in entry.payload if recorded.get(key) != entry.payload[key])
-        if changed:
-            return f"the certificate no longer matches it ({', '.join(changed)} changed)"
-    elif entry.kind == EntryKind.CLAIM and entry.claim_id is not None:
+        return _changed("certificate", payload, recorded, payload)
+    if entry.kind == EntryKind.CLAIM and entry.claim_id is not None:
         recorded = claim_payload(Claim.objects.select_related("certificate").get(pk=entry.claim_id))
-        changed = sorted(key for key in entry.payload if recorded.get(key) != entry.payload[key])
-        if changed:
-            return f"the claim no longer matches it ({', '.join(changed)} changed)"
-    elif entry.kind == EntryKind.TRANSFER:
+        return _changed("claim", payload, recorded, payload)
+    if entry.kind == EntryKind.TRANSFER:
         transfer = Transfer.objects.filter(pk=entry.transfer_id or 0).first()
         if transfer is None:
             return "its transfer is missing"
-        changed = sorted(key for key, value in transfer_payload(transfer).items() if entry.payload.get(key) != value)
-        if changed:
-            return f"the transfer no longer matches it ({', '.join(changed)} changed)"
-    elif entry.kind == EntryKind.WITHDRAWAL:
+        recorded = transfer_payload(transfer)
+        return _changed("transfer", payload, recorded, recorded)
+    if entry.kind == EntryKind.WITHDRAWAL:
         withdrawal = Withdrawal.objects.filter(pk=entry.withdrawal_id or 0).first()
         if withdrawal is None:
             return "its withdrawal is missing"
-        recorded = withdrawal_payload(withdrawal, {})
-        changed = sorted(key for key in recorded if key != "from" and entry.payload.get(key) != recorded[key])
-        if changed:
-            return f"the withdrawal no longer matches it ({', '.join(changed)} changed)"
+        recorded = withdrawal_payload(withdrawal, {})  # (its holders' shares: the Holdings replay checks them)
+        return _changed("withdrawal", payload, recorded, [key for key in recorded if key != "from"])
     return None
+
+
+def _changed(what: str, payload: dict, recorded: dict, keys) -> str | None:
+    """Which of ``keys`` the database (``recorded``) no longer says as the entry's payload does."""
+    changed = sorted(key for key in keys if payload.get(key) != recorded.get(key))
+    return f"the {what} no longer matches it ({', '.join(changed)} changed)" if changed else None
 
 
 class Holdings:

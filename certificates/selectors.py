@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from accounts.models import Role, User
@@ -15,7 +15,7 @@ from devices.selectors import device_trait_lookups
 from drec.errors import InvalidInput, NotFound
 from drec.inputs import comma_list, query_moment
 from organizations.models import Organization, OrganizationType
-from organizations.selectors import organization_get
+from organizations.selectors import organization_get, organization_list
 from reads.models import MeterRead, ReadType
 from reservations.models import Reservation
 from reservations.selectors import reservation_list
@@ -83,19 +83,28 @@ def certificate_filter(certificates: QuerySet[Certificate], params: Mapping[str,
         certificates = certificates.filter(
             Exists(contribution.filter(**{f"device__{name}": values for name, values in traits.items()}))
         )
-    start, end = query_moment(params, "start_date"), query_moment(params, "end_date")
-    if start and end and start >= end:
-        raise InvalidInput("end_date must be after start_date.", errors={"end_date": ["Not after start_date."]})
-    if start:
-        certificates = certificates.filter(generation_start__gte=start)
-    if end:
-        certificates = certificates.filter(generation_end__lte=end)
+    certificates = generated_within(certificates, params, "start_date", "end_date")
     for name, lookup in (("fromAmountread", "energy_wh__gte"), ("toAmountread", "energy_wh__lte")):
         value = str(params.get(name) or "").strip()
         if value:
             if not value.isdigit():
                 raise InvalidInput(f"{name} must be a whole number of Wh.", errors={name: ["Not a number."]})
             certificates = certificates.filter(**{lookup: int(value)})
+    return certificates
+
+
+def generated_within(
+    certificates: QuerySet[Certificate], params: Mapping[str, Any], start_name: str, end_name: str
+) -> QuerySet[Certificate]:
+    """Those generated within the query's ``start_name``/``end_name`` moments (ISO 8601, each
+    optional); an end not after the start is a 400 naming it."""
+    start, end = query_moment(params, start_name), query_moment(params, end_name)
+    if start and end and start >= end:
+        raise InvalidInput(f"{end_name} must be after {start_name}.", errors={end_name: [f"Not after {start_name}."]})
+    if start:
+        certificates = certificates.filter(generation_start__gte=start)
+    if end:
+        certificates = certificates.filter(generation_end__lte=end)
     return certificates
 
 
@@ -143,14 +152,12 @@ def reservation_certificates(*, reservation: Reservation) -> QuerySet[Certificat
 
 
 def buyer_organizations(user: User) -> QuerySet[Organization]:
-    """The Buyer organizations a user holds certificates for (SPEC §13): its own (a buyer's),
-    or those it manages (an api user's); none for anyone else (the super admin holds nothing)."""
-    organizations = Organization.objects.filter(organization_type=OrganizationType.BUYER)
-    if user.role == Role.API_USER:
-        return organizations.filter(api_user__user=user)
-    if user.role in BUYER_ROLES and user.organization_id:
-        return organizations.filter(pk=user.organization_id)
-    return organizations.none()
+    """The Buyer organizations a user holds certificates for (SPEC §13): the Buyer
+    organizations it may see (a buyer's own, an api user's managed ones); none for the super
+    admin, who sees every organization but holds nothing."""
+    if user.role == Role.ADMIN:
+        return Organization.objects.none()
+    return organization_list(user=user, organization_type=OrganizationType.BUYER)
 
 
 def certificate_held(*, user: User, certificate_id: int | str) -> Certificate:
@@ -163,15 +170,18 @@ def certificate_held(*, user: User, certificate_id: int | str) -> Certificate:
     return certificate
 
 
-def holdings_of(*, user: User, organization_id: object = None) -> QuerySet[Holding]:
-    """What the caller's organizations hold or have claimed (issued to them or received), or
-    with ``organizationId`` one of them's (the super admin: anyone's), newest certificate first."""
+def holdings_of(*, user: User, organization_id: object = None, received: bool = False) -> QuerySet[Holding]:
+    """What the caller's organizations hold or have claimed (issued to them or received; with
+    ``received``, only what other organizations transferred to them), or with
+    ``organizationId`` one of them's (the super admin: anyone's), newest certificate first."""
     if user.role == Role.ADMIN:
         holdings = Holding.objects.all()
     else:
         holdings = Holding.objects.filter(organization__in=buyer_organizations(user))
     if organization_id not in (None, ""):
         holdings = holdings.filter(organization=organization_get(user=user, organization_id=organization_id))
+    if received:
+        holdings = holdings.exclude(organization_id=F("certificate__owner_id"))
     return (
         holdings.filter(Q(held_wh__gt=0) | Q(claimed_wh__gt=0))
         .select_related("certificate", "organization")

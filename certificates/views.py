@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -103,9 +103,7 @@ def certificate_list(request):
 def _received(request, organization_id: object) -> dict:
     """A page (``?receivedPage=``, ten at a time) of the certificates the caller's
     organizations received, newest first, with what each holds and has claimed of them."""
-    holdings = selectors.holdings_of(user=request.user, organization_id=organization_id or None).exclude(
-        organization_id=F("certificate__owner_id")
-    )
+    holdings = selectors.holdings_of(user=request.user, organization_id=organization_id or None, received=True)
     query = SimpleNamespace(GET={"pageNumber": request.GET.get("receivedPage") or 1, "limit": 10})
     return paginate(
         query,

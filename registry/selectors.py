@@ -8,9 +8,9 @@ from typing import Any
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 
 from certificates.models import Certificate, Contribution
+from certificates.selectors import generated_within
 from devices.models import Country, Device
 from drec.errors import InvalidInput
-from drec.inputs import query_moment
 from registry.models import Movement
 
 TOTALS = {
@@ -35,11 +35,14 @@ def _whole(row: Mapping[str, Any]) -> dict[str, int]:
 def registry_summary() -> dict[str, Any]:
     """Totals issued, claimed and withdrawn: overall, per country (largest first) and per month."""
     movements = Movement.objects.all()
-    names = dict(Country.objects.values_list("alpha3", "name"))
     per_country: list[dict[str, Any]] = [
-        {"countryCode": row["country_id"], "countryName": names.get(row["country_id"], ""), **_whole(row)}
-        for row in movements.values("country_id").annotate(**TOTALS)
+        {"countryCode": row["country_id"], **_whole(row)} for row in movements.values("country_id").annotate(**TOTALS)
     ]
+    names = dict(
+        Country.objects.filter(alpha3__in=[row["countryCode"] for row in per_country]).values_list("alpha3", "name")
+    )
+    for row in per_country:
+        row["countryName"] = names.get(row["countryCode"], "")
     per_month: list[dict[str, Any]] = [
         {"month": row["month"].strftime("%Y-%m"), **_whole(row)} for row in movements.values("month").annotate(**TOTALS)
     ]
@@ -61,13 +64,7 @@ def registry_certificates(params: Mapping[str, Any]) -> QuerySet[Certificate]:
     country = str(params.get("countryCode") or "").strip().upper()
     if country:
         certificates = certificates.filter(country_id=country)
-    start, end = query_moment(params, "from"), query_moment(params, "to")
-    if start and end and start >= end:
-        raise InvalidInput("to must be after from.", errors={"to": ["Not after from."]})
-    if start:
-        certificates = certificates.filter(generation_start__gte=start)
-    if end:
-        certificates = certificates.filter(generation_end__lte=end)
+    certificates = generated_within(certificates, params, "from", "to")
     status = str(params.get("status") or "").strip().lower()
     if status:
         if status not in STATUSES:

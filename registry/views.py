@@ -3,7 +3,6 @@ and a searchable certificate list linking to each certificate's verification pag
 
 from django.shortcuts import render
 
-from devices.models import Country
 from drec.errors import DomainError
 from drec.pagination import paginate
 from drec.permissions import PUBLIC, page, portal_view
@@ -35,9 +34,10 @@ def registry(request):
         "chart": chart,
         "page": certificates,
         "problem": problem,
-        "countries": Country.objects.filter(alpha3__in=[row["countryCode"] for row in summary["countries"]])
-        .order_by("name")
-        .values_list("alpha3", "name"),
+        # The search's countries: those the registry has certificates of, by name.
+        "countries": sorted(
+            ((row["countryCode"], row["countryName"]) for row in summary["countries"]), key=lambda c: c[1]
+        ),
         "statuses": list(STATUSES),
         "query": {key: request.GET.get(key, "") for key in ("countryCode", "from", "to", "status")},
     }
