@@ -15,7 +15,7 @@ from devices.selectors import device_trait_lookups
 from drec.errors import InvalidInput, NotFound
 from drec.inputs import comma_list, query_moment
 from organizations.models import Organization, OrganizationType
-from organizations.selectors import organization_get, organization_list
+from organizations.selectors import organization_get
 from reads.models import MeterRead, ReadType
 from reservations.models import Reservation
 from reservations.selectors import reservation_list
@@ -152,12 +152,15 @@ def reservation_certificates(*, reservation: Reservation) -> QuerySet[Certificat
 
 
 def buyer_organizations(user: User) -> QuerySet[Organization]:
-    """The Buyer organizations a user holds certificates for (SPEC §13): the Buyer
-    organizations it may see (a buyer's own, an api user's managed ones); none for the super
-    admin, who sees every organization but holds nothing."""
-    if user.role == Role.ADMIN:
-        return Organization.objects.none()
-    return organization_list(user=user, organization_type=OrganizationType.BUYER)
+    """The Buyer organizations a user holds certificates for (SPEC §13): its own (a buyer's,
+    as ``certificate_view`` takes it), or those it manages (an api user's); none for anyone
+    else (the super admin holds nothing)."""
+    organizations = Organization.objects.filter(organization_type=OrganizationType.BUYER)
+    if user.role == Role.API_USER:
+        return organizations.filter(api_user__user=user)
+    if user.role in BUYER_ROLES and user.organization_id:
+        return organizations.filter(pk=user.organization_id)
+    return organizations.none()
 
 
 def certificate_held(*, user: User, certificate_id: int | str) -> Certificate:
