@@ -91,6 +91,13 @@ def period(certificate: Certificate) -> str:
 
 
 @register.filter
+def iso_period(start: str, end: str) -> str:
+    """``period`` of a certificate given as JSON gives it (the public registry's listing): its
+    generation start and end as ISO 8601 text, read as days in UTC."""
+    return span(datetime.fromisoformat(start), datetime.fromisoformat(end))
+
+
+@register.filter
 def claim_period(claim) -> str:
     """A claim's period (whole days, in UTC as it is stored)."""
     return days_text(claim.period_start.astimezone(UTC).date(), claim.period_end.astimezone(UTC).date())
