@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from devices import services
 from devices.models import (
     Country,
+    CsvDeviceReads,
     CsvJob,
     CsvRowError,
     Device,
@@ -146,12 +147,25 @@ class RowErrorInline(ReadOnlyTabularInline):
     verbose_name_plural = f"row errors (the first {RowErrorFormSet.limit}; see all from the job's summary)"
 
 
+class DeviceReadsInline(ReadOnlyTabularInline):
+    """A reads upload's devices: each stored all together, or not at all."""
+
+    model = CsvDeviceReads
+    formset = RowErrorFormSet
+    fields = ("external_id", "first_row", "rows", "stored")
+    readonly_fields = fields
+    show_change_link = False
+    verbose_name_plural = f"devices of a reads upload (the first {RowErrorFormSet.limit})"
+
+
 @admin.register(CsvJob)
 class CsvJobAdmin(ReadOnlyAdmin):
-    """A bulk device upload as it ran (devices.bulk); the CSV itself is not shown."""
+    """A bulk upload (devices, or meter reads) as it ran (devices.bulk, reads.bulk); the CSV
+    itself is not shown."""
 
     list_display = (
         "id",
+        "kind",
         "organization",
         "file_name",
         "status",
@@ -161,10 +175,11 @@ class CsvJobAdmin(ReadOnlyAdmin):
         "created_at",
         "finished_at",
     )
-    list_filter = ("status",)
+    list_filter = ("kind", "status")
     search_fields = ("=id", "file_name", "organization__name")
     list_select_related = ("organization",)
     fields = (
+        "kind",
         "organization",
         "created_by",
         "file_name",
@@ -180,7 +195,7 @@ class CsvJobAdmin(ReadOnlyAdmin):
         "finished_at",
     )
     readonly_fields = fields
-    inlines = (RowErrorInline,)
+    inlines = (DeviceReadsInline, RowErrorInline)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CsvJob]:
         return super().get_queryset(request).defer("data")

@@ -21,7 +21,7 @@ from accounts.models import ApiUser
 from devices import bulk, lookups, selectors, services
 from devices.code_changes import code_lists_generation
 from devices.fields import device_fields, serializer_fields
-from devices.models import Country, CsvJob, Device, SdgBenefit
+from devices.models import Country, CsvJob, CsvJobKind, Device, SdgBenefit
 from devices.rules import (
     BULK_READ,
     BULK_UPLOAD,
@@ -501,6 +501,9 @@ class DeviceView(APIView):
 
 class CsvJobOut(serializers.Serializer):
     jobId = serializers.IntegerField(source="pk")
+    kind = serializers.ChoiceField(
+        choices=CsvJobKind.values, help_text="devices (a bulk device upload) or reads (POST /api/meter-reads/bulk-csv)"
+    )
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
     fileId = serializers.CharField(source="file_name")
@@ -576,7 +579,7 @@ class FileUploadView(APIView):
         return Response([file.key for file in uploaded], status=201)
 
 
-def _csv_jobs(jobs: list[CsvJob]) -> list[dict[str, Any]]:
+def csv_jobs_json(jobs: list[CsvJob]) -> list[dict[str, Any]]:
     return cast(list[dict[str, Any]], CsvJobOut(jobs, many=True).data)  # a list serializer's data is a list
 
 
@@ -586,12 +589,19 @@ class CsvJobListView(APIView):
     @extend_schema(
         tags=["buyer-reservation"],
         summary="Bulk upload jobs of the organizations you may see, newest first",
-        parameters=[OpenApiParameter("orgId", int), OpenApiParameter("organizationId", int), *PAGE_PARAMETERS],
+        parameters=[
+            OpenApiParameter("orgId", int),
+            OpenApiParameter("organizationId", int),
+            OpenApiParameter("kind", str, enum=CsvJobKind.values, description="Only jobs of this kind"),
+            *PAGE_PARAMETERS,
+        ],
         responses={200: paginated_schema("CsvJobPage", "csvJobs", CsvJobOut)},
     )
     def get(self, request):
-        jobs = selectors.csv_job_list(user=request.user, organization_id=_org_param(request))
-        return Response(paginate(request, jobs, key="csvJobs", serialize=_csv_jobs))
+        jobs = selectors.csv_job_list(
+            user=request.user, organization_id=_org_param(request), kind=request.query_params.get("kind")
+        )
+        return Response(paginate(request, jobs, key="csvJobs", serialize=csv_jobs_json))
 
 
 class CsvJobStatusOut(CsvJobOut):
@@ -613,11 +623,33 @@ class CsvJobStatusOut(CsvJobOut):
             row["errorsList"].append(
                 {"value": error.value, "property": error.field, "constraints": {error.field: error.message}}
             )
+        if job.kind == CsvJobKind.READS:
+            return {"log": {"errorDetails": list(by_row.values()), **_reads_outcome(job)}}
         added = [
             {"rowNumber": row, "externalId": external_id}
             for row, external_id in job.devices.order_by("bulk_row").values_list("bulk_row", "external_id")
         ]
         return {"log": {"errorDetails": list(by_row.values()), "successfullyAddedRowsAndExternalIds": added}}
+
+
+def _reads_outcome(job: CsvJob) -> dict[str, list[dict[str, Any]]]:
+    """A reads job's rows stored (each device's rows are stored all together or not at all),
+    and what became of each device of its file."""
+    outcomes = list(job.device_reads.all())
+    stored = sorted(
+        (number, outcome.external_id) for outcome in outcomes if outcome.stored for number in outcome.row_numbers
+    )
+    added = [{"rowNumber": number, "externalId": external_id} for number, external_id in stored]
+    devices = [
+        {
+            "externalId": outcome.external_id,
+            "rows": outcome.rows,
+            "storedReads": outcome.stored,
+            "status": "Stored" if outcome.stored else "Failed",
+        }
+        for outcome in outcomes
+    ]
+    return {"successfullyAddedRowsAndExternalIds": added, "devices": devices}
 
 
 class CsvJobStatusView(APIView):

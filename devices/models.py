@@ -153,6 +153,13 @@ class CsvJobStatus(models.TextChoices):
     FAILED = "Failed"
 
 
+class CsvJobKind(models.TextChoices):
+    """What the rows of a bulk upload are: devices to register, or meter reads of devices."""
+
+    DEVICES = "devices"
+    READS = "reads"
+
+
 class UploadedFile(models.Model):
     """A file uploaded with POST /api/file, kept in the database (no shared disk needed)."""
 
@@ -170,8 +177,10 @@ class UploadedFile(models.Model):
 
 
 class CsvJob(TimestampedModel):
-    """A bulk device upload: the CSV, its progress and its outcome."""
+    """A bulk upload (devices, or meter reads of the organization's devices): the CSV, its
+    progress and its outcome. For a reads job ``rows_created`` counts the reads stored."""
 
+    kind = models.CharField(max_length=10, choices=CsvJobKind.choices, default=CsvJobKind.DEVICES)
     organization = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE, related_name="csv_jobs")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     file_name = models.CharField(max_length=300)
@@ -188,7 +197,8 @@ class CsvJob(TimestampedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=CsvJobStatus.values), name="csvjob_status_valid")
+            models.CheckConstraint(condition=models.Q(status__in=CsvJobStatus.values), name="csvjob_status_valid"),
+            models.CheckConstraint(condition=models.Q(kind__in=CsvJobKind.values), name="csvjob_kind_valid"),
         ]
 
     def __str__(self) -> str:
@@ -197,6 +207,12 @@ class CsvJob(TimestampedModel):
     @property
     def progress_percent(self) -> int:
         return 100 if not self.rows_total else round(100 * self.rows_processed / self.rows_total)
+
+    @property
+    def rows_not_stored(self) -> int:
+        """Rows processed and not stored: those with errors and, in a reads job, the other rows
+        of their devices (a device's reads are stored all together or not at all)."""
+        return self.rows_processed - self.rows_created
 
 
 class CsvRowError(models.Model):
@@ -215,3 +231,33 @@ class CsvRowError(models.Model):
 
     def __str__(self) -> str:
         return f"row {self.row_number} {self.field}: {self.message}"
+
+
+class CsvDeviceReads(models.Model):
+    """The rows of one device (one externalId) in a reads upload and what became of them:
+    all stored, or none (``stored`` 0) when one of them was refused or the device is unknown."""
+
+    job = models.ForeignKey(CsvJob, on_delete=models.CASCADE, related_name="device_reads")
+    external_id = models.CharField(max_length=255, help_text="As the file's first row of the device gives it")
+    device = models.ForeignKey(Device, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    first_row = models.PositiveIntegerField()
+    row_ranges = models.JSONField(default=list, help_text="The device's rows as [first, last] ranges")
+    rows = models.PositiveIntegerField()
+    stored = models.PositiveIntegerField(default=0, help_text="Reads stored: all the rows, or 0")
+
+    class Meta:
+        ordering = ["first_row", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "external_id"], name="csv_device_reads_once_per_job"),
+            models.CheckConstraint(
+                condition=models.Q(stored=0) | models.Q(stored=models.F("rows")), name="csv_device_reads_all_or_none"
+            ),
+        ]
+        verbose_name_plural = "CSV device reads"
+
+    def __str__(self) -> str:
+        return f"{self.external_id}: {self.stored} of {self.rows} reads stored"
+
+    @property
+    def row_numbers(self) -> list[int]:
+        return [number for first, last in self.row_ranges for number in range(first, last + 1)]

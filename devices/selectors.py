@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from devices.codes import code_lists, sdg_codes, sdg_query
-from devices.models import Country, CsvJob, Device, DeviceType, FuelType, SdgBenefit
+from devices.models import Country, CsvJob, CsvJobKind, Device, DeviceType, FuelType, SdgBenefit
 from drec.errors import InvalidInput, NotFound
 from drec.inputs import comma_list, object_id, query_moment
 from drec.pagination import Page
@@ -249,8 +249,16 @@ def active_reservations(device_ids: list[int]) -> dict[int, int]:
 # --- Bulk upload jobs -------------------------------------------------------------------
 
 
-def csv_job_list(*, user: User, organization_id: object = None) -> QuerySet[CsvJob]:
+def csv_job_list(*, user: User, organization_id: object = None, kind: str | None = None) -> QuerySet[CsvJob]:
+    """Bulk jobs of the organizations the caller may see, newest first; of one ``kind``
+    ("devices" or "reads") when given."""
     jobs = CsvJob.objects.select_related("organization__api_user", "created_by").defer("data")
+    if kind not in (None, ""):
+        if kind not in CsvJobKind.values:
+            raise InvalidInput(
+                f"kind must be one of {', '.join(CsvJobKind.values)}.", errors={"kind": ["Unknown kind."]}
+            )
+        jobs = jobs.filter(kind=kind)
     if organization_id not in (None, ""):
         jobs = jobs.filter(organization=organization_get(user=user, organization_id=organization_id))
     elif user.role != Role.ADMIN:
@@ -258,9 +266,10 @@ def csv_job_list(*, user: User, organization_id: object = None) -> QuerySet[CsvJ
     return jobs.order_by("-created_at", "-id")
 
 
-def csv_job_get(*, user: User, job_id: object, organization_id: object = None) -> CsvJob:
+def csv_job_get(*, user: User, job_id: object, organization_id: object = None, kind: str | None = None) -> CsvJob:
     pk = object_id(job_id)
-    job = None if pk is None else csv_job_list(user=user, organization_id=organization_id).filter(pk=pk).first()
+    jobs = csv_job_list(user=user, organization_id=organization_id, kind=kind)
+    job = None if pk is None else jobs.filter(pk=pk).first()
     if job is None:
         raise NotFound(f"No bulk upload job found with id {job_id}")
     return job

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from devices import bulk, forms, selectors, services
-from devices.models import CsvJobStatus
+from devices.models import CsvJob, CsvJobKind, CsvJobStatus
 from devices.rules import BULK_READ, BULK_UPLOAD, DEVICE_DELETE, DEVICE_READ, DEVICE_REGISTER, DEVICE_UPDATE
 from drec.errors import DomainError
 from drec.forms import on_form, show_error
@@ -212,21 +212,40 @@ def bulk_upload(request):
             # The page says how the job goes (in the jobs' live region, _jobs_table.html), not a
             # one-off message that would still say "being processed" once it is done.
             return redirect(f"{reverse('device-bulk-upload')}?job={job.pk}")
-    jobs = paginate(request, selectors.csv_job_list(user=request.user), key="jobs", serialize=list, default_limit=10)
-    uploaded = None
-    if job_id := object_id(request.GET.get("job")):
-        uploaded = selectors.csv_job_list(user=request.user).filter(pk=job_id).first()
-    running = (CsvJobStatus.ADDED, CsvJobStatus.RUNNING)
-    active = any(job.status in running for job in jobs["jobs"]) or (uploaded is not None and uploaded.status in running)
-    context = {"form": form, "page": jobs, "active": active, "uploaded": uploaded}
+    context = {"form": form, **jobs_context(request, kind=CsvJobKind.DEVICES, job_page="device-bulk-upload-job")}
     if request.htmx:
         return render(request, "devices/_jobs_table.html", context)
     return render(request, "devices/bulk_upload.html", context)
 
 
+def jobs_context(request, *, kind: str, job_page: str) -> dict:
+    """A bulk upload page's jobs of ``kind`` (a page of them, and the one just uploaded), and
+    whether one is still queued or running (the list then follows them live)."""
+    jobs = selectors.csv_job_list(user=request.user, kind=kind)
+    listed = paginate(request, jobs, key="jobs", serialize=list, default_limit=10)
+    uploaded = None
+    if job_id := object_id(request.GET.get("job")):
+        uploaded = jobs.filter(pk=job_id).first()
+    running = (CsvJobStatus.ADDED, CsvJobStatus.RUNNING)
+    active = any(job.status in running for job in listed["jobs"]) or (
+        uploaded is not None and uploaded.status in running
+    )
+    return {"page": listed, "active": active, "uploaded": uploaded, "job_page": job_page}
+
+
+def job_log_context(request, job: CsvJob) -> dict:
+    """A bulk job's status log: its row errors (a page of them) and, for a reads job, what
+    became of each device of its file."""
+    errors = paginate(request, job.row_errors.all(), key="errors", serialize=list, default_limit=50)
+    devices = list(job.device_reads.all()) if job.kind == CsvJobKind.READS else []
+    return {"job": job, "page": errors, "device_reads": devices}
+
+
 @portal_view({"GET": page(BULK_READ, twin="GET api-csv-job")})
 def bulk_upload_job(request, job_id: int):
-    """Device Bulk Registration Status Log: the job and its row errors."""
+    """Device Bulk Registration Status Log: the job and its row errors (a reads upload's too,
+    as the API's job status shows it)."""
     job = selectors.csv_job_get(user=request.user, job_id=job_id)
-    errors = paginate(request, job.row_errors.all(), key="errors", serialize=list, default_limit=50)
-    return render(request, "devices/bulk_upload_job.html", {"job": job, "page": errors})
+    return render(
+        request, "devices/bulk_upload_job.html", {**job_log_context(request, job), "back": "device-bulk-upload"}
+    )

@@ -3,20 +3,28 @@
 import math
 from datetime import datetime
 
+from django.conf import settings
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.plumbing import build_array_type
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from certificates.selectors import read_certificates
-from devices.models import Device
+from devices.api import CsvJobOut, CsvJobStatusOut, csv_jobs_json
+from devices.bulk import csv_job_create
+from devices.models import CsvJobKind, Device
+from devices.selectors import csv_job_get, csv_job_list
 from drec.errors import InvalidInput, NotFound
 from drec.formats import iso
+from drec.http import attachment
 from drec.inputs import Text, parse
-from drec.pagination import page_from_query
-from reads import selectors, services
+from drec.pagination import PAGE_PARAMETERS, page_from_query, paginate, paginated_schema
+from organizations.models import OrganizationType
+from organizations.selectors import organization_for
+from reads import bulk, selectors, services
 from reads.fields import BATCH, READ, serializer_fields
 from reads.models import YieldConfig, YieldStatus
 from reads.rules import READS_READ, READS_WRITE, YIELD_ADD, YIELD_CHANGE, YIELD_READ
@@ -242,6 +250,101 @@ class LatestReadView(APIView):
         return Response(
             {"externalId": device.external_id, "enddate": iso(read.end), "value": read.value_wh, "type": read.read_type}
         )
+
+
+# --- Reads by file (SPEC §14) -----------------------------------------------------------
+
+
+class ReadsCsvIn(serializers.Serializer):
+    csvFile = serializers.FileField(
+        required=False,
+        help_text="Columns externalId,type,unit,starttimestamp,endtimestamp,value, one read a row "
+        "(see GET /api/meter-reads/bulk-csv/template.csv)",
+    )
+    fileName = Text(required=False, help_text="Or: a file uploaded before with POST /api/file")
+
+
+ORGANIZATION_PARAMETER = OpenApiParameter(
+    "organizationId", int, description="Admin and api users: the Developer organization whose devices the reads are for"
+)
+
+
+class ReadsCsvView(APIView):
+    """``/meter-reads/bulk-csv``: POST a CSV of reads of several devices (a bulk job of kind
+    "reads", under the rule of a JSON batch); GET those jobs."""
+
+    acl = {"post": READS_WRITE, "get": READS_READ}
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        tags=["meter-reads"],
+        summary="Queue a CSV of reads of your devices: each device's rows stored all together, or none",
+        description=(
+            "Each device's rows (its externalId, any case) pass the rules of a JSON batch of "
+            "POST /api/meter-reads/new/{externalId}, in file order, and are stored all or nothing; every refused "
+            "row is listed by the job's status (GET /api/meter-reads/bulk-csv/{jobId}) with its column and reason."
+        ),
+        parameters=[ORGANIZATION_PARAMETER],
+        request={"multipart/form-data": ReadsCsvIn, "application/json": ReadsCsvIn},
+        responses={201: CsvJobOut},
+    )
+    def post(self, request):
+        data = parse(ReadsCsvIn, request.data)
+        organization = organization_for(
+            user=request.user,
+            organization_id=request.query_params.get("organizationId"),
+            organization_type=OrganizationType.DEVELOPER,
+            purpose="for meter reads",
+        )
+        upload = request.FILES.get("csvFile")
+        job = csv_job_create(
+            acting_user=request.user,
+            organization=organization,
+            file_name=upload.name if upload else data.get("fileName"),
+            data=upload.read(settings.DREC_CSV_MAX_BYTES + 1) if upload else None,
+            kind=CsvJobKind.READS,
+        )
+        return Response(CsvJobOut(job).data, status=201)
+
+    @extend_schema(
+        tags=["meter-reads"],
+        summary="Reads uploads of the organizations you may see, newest first",
+        operation_id="meter_reads_bulk_csv_list",
+        parameters=[ORGANIZATION_PARAMETER, *PAGE_PARAMETERS],
+        responses={200: paginated_schema("ReadsCsvJobPage", "csvJobs", CsvJobOut)},
+    )
+    def get(self, request):
+        jobs = csv_job_list(
+            user=request.user, organization_id=request.query_params.get("organizationId"), kind=CsvJobKind.READS
+        )
+        return Response(paginate(request, jobs, key="csvJobs", serialize=csv_jobs_json))
+
+
+class ReadsCsvJobView(APIView):
+    acl = READS_READ
+
+    @extend_schema(
+        tags=["meter-reads"],
+        summary="One reads upload with its row errors and what became of each device",
+        parameters=[ORGANIZATION_PARAMETER],
+        responses={200: CsvJobStatusOut},
+    )
+    def get(self, request, job_id: int):
+        job = csv_job_get(
+            user=request.user,
+            job_id=job_id,
+            organization_id=request.query_params.get("organizationId"),
+            kind=CsvJobKind.READS,
+        )
+        return Response(CsvJobStatusOut(job).data)
+
+
+class ReadsCsvTemplateView(APIView):
+    acl = READS_READ
+
+    @extend_schema(tags=["meter-reads"], summary="The reads CSV template", responses={(200, "text/csv"): str})
+    def get(self, request):
+        return attachment(bulk.template_csv(), "reads-template.csv", "text/csv")
 
 
 # --- Yield configuration ----------------------------------------------------------------

@@ -38,17 +38,15 @@ def _external_id_field(*, required: bool) -> forms.CharField:
 
 
 class ReadForm(forms.Form):
-    """ "Add Read" (ui.md §4.6): one read of one device, in the device's local time. What it
-    takes is checked by reads.services.reads_ingest, as the API's batches are."""
+    """ "Add Read" (ui.md §4.6): the batch, reads of one device in one type and unit, in the
+    device's local time; its reads are :class:`ReadRowForm` s. What it takes is checked by
+    reads.services.reads_ingest, as the API's batches are."""
 
     organizationId = form_field("organizationId")
     externalId = _external_id_field(required=True)
     timezone = form_field("timezone")
     type = form_field("type")
     unit = form_field("unit")
-    value = form_field("value")
-    starttimestamp = form_field("starttimestamp")
-    endtimestamp = form_field("endtimestamp")
 
     def __init__(
         self,
@@ -74,12 +72,42 @@ class ReadForm(forms.Form):
                 {**redraw, "hx-target": "#read-device", "hx-select": "#read-device", "hx-swap": "outerHTML"}
             )
 
-    def read(self) -> dict[str, str]:
+
+# The reads one Add Read form may take at once (each a row of the form).
+MAX_READ_ROWS = 50
+
+
+def read_row_prefix(index: int) -> str | None:
+    """The form prefix of the read row ``index``: the first read keeps the API's bare names
+    (value, endtimestamp, starttimestamp), the next ones are ``r1-value``, ``r2-value``…"""
+    return f"r{index}" if index else None
+
+
+class ReadRowForm(forms.Form):
+    """One read of the Add Read form: its period's end (and start, for History reads) and value."""
+
+    starttimestamp = form_field("starttimestamp")
+    endtimestamp = form_field("endtimestamp")
+    value = form_field("value")
+
+    def __init__(self, data: Any = None, *, index: int = 0, initial: dict[str, Any] | None = None) -> None:
+        super().__init__(data, initial=initial, prefix=read_row_prefix(index))
+        self.number = index + 1
+        if index:
+            for field in self.fields.values():
+                field.label = f"{field.label} (read {self.number})"
+                field.help_text = ""
+
+    def is_blank(self) -> bool:
+        """A further row left empty (it is not a read)."""
+        return self.is_bound and not any(str(self.data.get(self.add_prefix(name), "")).strip() for name in self.fields)
+
+    def read(self, read_type: str) -> dict[str, str]:
         """The read as the API takes it: local wall times in the chosen zone (a start only for
         History reads; the service says when one is missing or not before the end)."""
         data = self.cleaned_data
         read = {"endtimestamp": data["endtimestamp"].strftime(LOCAL_TIME), "value": str(data["value"])}
-        if data["type"] == ReadType.HISTORY and data.get("starttimestamp"):
+        if read_type == ReadType.HISTORY and data.get("starttimestamp"):
             read["starttimestamp"] = data["starttimestamp"].strftime(LOCAL_TIME)
         return read
 

@@ -1,11 +1,12 @@
 """Reads of meter reads: the device a caller may read or write, listings and sums."""
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncDay, TruncMonth
+from django.db.models.functions import Lower, TruncDay, TruncMonth
 
 from accounts.models import Role, User
 from devices.models import Device
@@ -28,6 +29,18 @@ def device_for_writing(*, user: User, external_id: str, organization_id: object)
         purpose="for meter reads",
     )
     return device_by_external_id(organization=organization, external_id=external_id)
+
+
+def devices_by_external_id(*, organization: Organization, external_ids: Iterable[str]) -> dict[str, Device]:
+    """The devices of ``organization`` among ``external_ids`` (any case), by lowercased
+    externalId: a file of reads names devices of the organization it is uploaded for only."""
+    keys = {external_id.strip().lower() for external_id in external_ids}
+    devices = (
+        Device.objects.select_related("organization", "country")
+        .annotate(lower_id=Lower("external_id"))
+        .filter(organization=organization, lower_id__in=keys)
+    )
+    return {device.external_id.lower(): device for device in devices}
 
 
 def readable_devices(*, user: User, organization_id: object = None) -> QuerySet[Device]:

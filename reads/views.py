@@ -4,6 +4,7 @@ configuration (ui.md §3.29)."""
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,13 +12,18 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from certificates.selectors import read_certificates
-from devices.selectors import developer_devices
+from devices.bulk import csv_job_create
+from devices.forms import BulkUploadForm
+from devices.models import CsvJobKind
+from devices.selectors import csv_job_get, developer_devices
+from devices.views import job_log_context, jobs_context
 from drec.errors import DomainError, NotFound
 from drec.forms import on_form, show_error
+from drec.inputs import object_id
 from drec.pagination import paginate
-from drec.permissions import Action, page, portal_view
+from drec.permissions import Action, page, portal_view, step
 from organizations.models import OrganizationType
-from organizations.selectors import acting_organization_list
+from organizations.selectors import acting_organization_list, organization_for
 from reads import forms, selectors, services
 from reads.models import ReadType, YieldConfig
 from reads.rules import READS_READ, READS_WRITE, YIELD_ADD, YIELD_CHANGE, YIELD_READ
@@ -38,25 +44,48 @@ def _device_zones(device) -> list[str]:
     return zones or ["UTC"]
 
 
-def _show_read_errors(form, error: DomainError) -> None:
-    """Per-read reasons go next to the field they name; the rest on top of the form."""
+def _show_read_errors(form, rows: list[forms.ReadRowForm], error: DomainError) -> None:
+    """Per-read reasons go next to the field they name, in the row of the read; the rest on
+    top of the form."""
     on_form(error)
     if isinstance(error.errors, list):
         for item in error.errors:
-            field = item.get("field") if isinstance(item, dict) else None
-            form.add_error(field if field in form.fields else None, item.get("message", error.message))
+            item = item if isinstance(item, dict) else {}
+            field, index, message = item.get("field"), item.get("index"), item.get("message", error.message)
+            row = rows[index] if isinstance(index, int) and 0 <= index < len(rows) else None
+            if row is not None and field in row.fields:
+                row.add_error(field, message)
+            elif field in form.fields:
+                form.add_error(field, message)
+            else:
+                form.add_error(None, f"Read {row.number}: {message}" if row is not None and len(rows) > 1 else message)
         return
     show_error(form, error)
+
+
+def _read_rows(request, count: int) -> list[forms.ReadRowForm]:
+    """The form's read rows: as posted, or (a GET redrawing the form) with what was typed."""
+    if request.method == "POST":
+        return [forms.ReadRowForm(request.POST, index=index) for index in range(count)]
+    rows = [forms.ReadRowForm(index=index) for index in range(count)]
+    for row in rows:
+        row.initial = {name: request.GET[key] for name in row.fields if (key := row.add_prefix(name)) in request.GET}
+    return rows
+
+
+ADD_READ = Action(READS_WRITE, twin="POST api-reads")
 
 
 @portal_view(
     {
         "GET": page(READS_WRITE, no_twin="the Add Read form"),
-        "POST": Action(READS_WRITE, twin="POST api-reads"),
+        "POST add_more": step(ADD_READ),
+        "POST": ADD_READ,
     }
 )
 def read_add(request):
-    """Add Read: organization first (super admin, api users), then device, zone, type, value."""
+    """Add Read: organization first (super admin, api users), then device, zone, type, unit
+    and one or more reads, stored together (one batch) or not at all."""
     organizations = acting_organization_list(user=request.user, organization_type=OrganizationType.DEVELOPER)
     source = request.POST if request.method == "POST" else request.GET
     organization_id = source.get("organizationId", "")
@@ -74,32 +103,50 @@ def read_add(request):
         "timezones": _device_zones(device),
         "refresh_url": reverse("read-add"),
     }
+    count = max(1, min(object_id(source.get("count")) or 1, forms.MAX_READ_ROWS))
+    adding = request.method == "POST" and request.POST.get("action") == "add_more"
+    if adding:
+        count = min(count + 1, forms.MAX_READ_ROWS)
+    rows = _read_rows(request, count)
     if request.method == "POST":
         form = forms.ReadForm(request.POST, **kwargs)
-        valid = form.is_valid()
-        if device is None and request.POST.get("externalId") and problem is None:
-            form.add_error("externalId", f"No device {request.POST['externalId']} here: pick one from the list.")
-        elif valid:
-            data = form.cleaned_data
-            try:
-                target = selectors.device_for_writing(
-                    user=request.user, external_id=data["externalId"], organization_id=organization_id or None
-                )
-                services.reads_ingest(
-                    device=target,
-                    read_type=data["type"],
-                    unit=data["unit"],
-                    timezone_name=data["timezone"],
-                    reads=[form.read()],
-                )
-            except DomainError as error:
-                _show_read_errors(form, error)
-            else:
-                messages.success(request, f"Read added: {data['value']} {data['unit']} for {target.external_id}.")
-                query = {"externalId": target.external_id, "type": data["type"], "unit": data["unit"]}
-                if organizations is not None:
-                    query["organizationId"] = organization_id
-                return redirect(f"{reverse('read-add')}?{urlencode(query)}")
+        if adding:
+            form.is_valid()
+            for bound in (form, *rows):
+                bound.errors.clear()  # only a new row: nothing was submitted yet
+        else:
+            reads = [row for row in rows if row.number == 1 or not row.is_blank()]
+            for row in rows:
+                if row not in reads:
+                    row.errors.clear()  # a further read left empty is no read: nothing to say about it
+            valid = all([form.is_valid(), *(row.is_valid() for row in reads)])
+            if device is None and request.POST.get("externalId") and problem is None:
+                form.add_error("externalId", f"No device {request.POST['externalId']} here: pick one from the list.")
+            elif valid:
+                data = form.cleaned_data
+                try:
+                    target = selectors.device_for_writing(
+                        user=request.user, external_id=data["externalId"], organization_id=organization_id or None
+                    )
+                    stored = services.reads_ingest(
+                        device=target,
+                        read_type=data["type"],
+                        unit=data["unit"],
+                        timezone_name=data["timezone"],
+                        reads=[row.read(data["type"]) for row in reads],
+                    )
+                except DomainError as error:
+                    _show_read_errors(form, reads, error)
+                else:
+                    if stored == 1:
+                        value = reads[0].cleaned_data["value"]
+                        messages.success(request, f"Read added: {value} {data['unit']} for {target.external_id}.")
+                    else:
+                        messages.success(request, f"{stored} reads added for {target.external_id}.")
+                    query = {"externalId": target.external_id, "type": data["type"], "unit": data["unit"]}
+                    if organizations is not None:
+                        query["organizationId"] = organization_id
+                    return redirect(f"{reverse('read-add')}?{urlencode(query)}")
     else:
         initial = {key: value for key, value in request.GET.items() if key in forms.ReadForm.base_fields}
         if device is not None and device.meter_read_type and initial.get("type") != ReadType.HISTORY:
@@ -107,6 +154,8 @@ def read_add(request):
         form = forms.ReadForm(initial=initial, **kwargs)
     context = {
         "form": form,
+        "rows": rows,
+        "can_add_row": count < forms.MAX_READ_ROWS,
         "device": device,
         "latest": selectors.latest_read(device) if device is not None else None,
         "zone": selectors.device_timezone(device) if device is not None else "UTC",
@@ -115,6 +164,51 @@ def read_add(request):
     }
     template = "reads/_read_form.html" if request.htmx else "reads/read_add.html"
     return render(request, template, context)
+
+
+@portal_view(
+    {
+        "GET": page(READS_WRITE, twin="GET api-reads-bulk-csv"),
+        "POST": Action(READS_WRITE, twin="POST api-reads-bulk-csv"),
+    }
+)
+def read_upload(request):
+    """Upload Reads: a CSV of reads of the organization's devices, its job followed live."""
+    organizations = acting_organization_list(user=request.user, organization_type=OrganizationType.DEVELOPER)
+    form = BulkUploadForm(request.POST or None, request.FILES or None, organizations=organizations)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["csvFile"]
+        try:
+            organization = organization_for(
+                user=request.user,
+                organization_id=form.cleaned_data.get("organizationId") or None,
+                organization_type=OrganizationType.DEVELOPER,
+                purpose="for meter reads",
+            )
+            job = csv_job_create(
+                acting_user=request.user,
+                organization=organization,
+                file_name=upload.name,
+                data=upload.read(settings.DREC_CSV_MAX_BYTES + 1),
+                kind=CsvJobKind.READS,
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            return redirect(f"{reverse('read-bulk-upload')}?job={job.pk}")
+    context = {"form": form, **jobs_context(request, kind=CsvJobKind.READS, job_page="read-bulk-upload-job")}
+    if request.htmx:
+        return render(request, "devices/_jobs_table.html", context)
+    return render(request, "reads/read_upload.html", context)
+
+
+@portal_view({"GET": page(READS_READ, twin="GET api-reads-csv-job")})
+def read_upload_job(request, job_id: int):
+    """A reads upload's status log: what became of each device, and the rows with errors."""
+    job = csv_job_get(user=request.user, job_id=job_id, kind=CsvJobKind.READS)
+    return render(
+        request, "devices/bulk_upload_job.html", {**job_log_context(request, job), "back": "read-bulk-upload"}
+    )
 
 
 def _local_bounds(device, start_date, end_date):

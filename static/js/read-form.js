@@ -1,9 +1,12 @@
-// Add Read: the start field only matters for History reads. Without JavaScript it stays
-// visible (its help text says so) and the server ignores it for other types.
+// Add Read: the start fields (one per read) only matter for History reads. Without
+// JavaScript they stay visible (their help text says so) and the server ignores them for
+// other types.
 function syncReadStart(form) {
   const type = form.querySelector("[name=type]");
-  const start = form.querySelector("[data-history-only]");
-  if (type && start) start.hidden = type.value !== "History";
+  if (!type) return;
+  form.querySelectorAll("[data-history-only]").forEach((start) => {
+    start.hidden = type.value !== "History";
+  });
 }
 
 document.addEventListener("change", (event) => {

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 
 JOB_KEYS = {
     "jobId",
+    "kind",
     "createdAt",
     "updatedAt",
     "fileId",
@@ -58,6 +59,7 @@ def test_an_upload_answers_the_queued_job(committed, integrator, tenants):
     job = response.json()
     assert set(job) == JOB_KEYS
     assert job["status"] == "Added"
+    assert job["kind"] == "devices"
     assert job["organizationId"] == tenants.managed.pk
     assert job["organization"] == {"name": "Sunrise Homes"}
     assert job["fileId"] == "my devices.csv"
