@@ -15,7 +15,17 @@ from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from certificates.models import Carry, Certificate, Claim, Contribution, Holding, LedgerEntry, Transfer, Withdrawal
+from certificates.models import (
+    Carry,
+    Certificate,
+    Claim,
+    Contribution,
+    Holding,
+    IssuanceRun,
+    LedgerEntry,
+    Transfer,
+    Withdrawal,
+)
 from devices.models import Device
 from drec.admin import BigTableAdmin, FirstRowsFormSet, ReadOnlyAdmin, ReadOnlyTabularInline, changelist_link, wh
 
@@ -236,6 +246,16 @@ class CarryAdmin(ReadOnlyAdmin):
     @admin.display(description="Carried", ordering="carry_wh")
     def carried(self, carry: Carry) -> str:
         return wh(carry.carry_wh)
+
+
+@admin.register(IssuanceRun)
+class IssuanceRunAdmin(ReadOnlyAdmin):
+    """When the worker's scheduled issuance last ran (one row, written by each run): the
+    dashboard warns when it is older than five minutes."""
+
+    list_display = ("started_at", "finished_at", "issued")
+    fields = list_display
+    readonly_fields = fields
 
 
 @admin.register(LedgerEntry)

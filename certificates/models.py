@@ -220,6 +220,31 @@ class Carry(models.Model):
         return f"{self.carry_wh} Wh carried for {self.country_id} in reservation {self.reservation_id}"
 
 
+class IssuanceRun(models.Model):
+    """When the worker's scheduled issuance last ran: one row (``id`` 1), written at the end of
+    each scheduled run (certificates.services.certificates_issue_scheduled), read by the health
+    check, the super admin's dashboard and the issuance status.
+
+    Our own row rather than django-q2's task results: those are kept only as its ``save_limit``
+    allows (the oldest pruned first, whatever their function), not at all for tasks queued with
+    ``save=False``, and finding the latest one of a function reads the whole task table; this is
+    one primary-key lookup, and says exactly what it means."""
+
+    ROW = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=ROW)
+    started_at = models.DateTimeField(help_text="The moment the run issued as of (its start)")
+    finished_at = models.DateTimeField(help_text="When it finished")
+    issued = models.IntegerField(default=0, help_text="Certificates it issued")
+
+    class Meta:
+        verbose_name = "issuance run"
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="one_issuance_run_row")]
+
+    def __str__(self) -> str:
+        return f"Issuance run of {self.started_at:%Y-%m-%d %H:%M:%S} UTC: {self.issued} certificates"
+
+
 class Claim(models.Model):
     """A retirement of (part of) a certificate for a beneficiary."""
 

@@ -95,6 +95,21 @@ class Windows:
             return None
         return self.bounds(current - 1)[1]
 
+    def next_close(self, now: datetime) -> datetime | None:
+        """When the window open at ``now`` closes (before the start: the first window's end);
+        None once the reads stop (every window is closed)."""
+        if now >= self.reads_until:
+            return None
+        if now < self.start:
+            return self.bounds(0)[1]
+        return min(self.bounds(self.index(now + RESOLUTION))[1], self.reads_until)
+
+    def is_closed(self, index: int, now: datetime) -> bool:
+        """Whether window ``index`` is closed at ``now``: its reads may be certified (once the
+        reads stop early, the window they stop in is closed from then on)."""
+        until = self.closed_until(now)
+        return until is not None and min(self.bounds(index)[1], self.reads_until) <= until
+
     def first_ends(self, earliest: datetime, latest: datetime) -> tuple[int, list[datetime]]:
         """The windows of reads ending in ``[earliest, latest]``, for numbering reads where they
         are stored: ``(first, ends)``, ``ends[k]`` the earliest end a read of window

@@ -9,12 +9,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from certificates.status import issuance_last_run
 from drec.errors import error_body
+from drec.formats import iso
 from drec.permissions import PUBLIC
 
 
 class HealthView(APIView):
-    """Liveness and readiness: the database answers and the task queue's broker is reachable."""
+    """Liveness and readiness: the database answers and the task queue's broker is reachable;
+    and when the worker last ran the scheduled issuance (null if never), for a monitor to alert
+    on when it falls behind."""
 
     acl = PUBLIC
     authentication_classes: list[type[BaseAuthentication]] = []
@@ -30,6 +34,9 @@ class HealthView(APIView):
                     "database": serializers.CharField(),
                     "taskQueue": serializers.CharField(),
                     "queuedTasks": serializers.IntegerField(),
+                    "lastIssuanceRunAt": serializers.DateTimeField(
+                        allow_null=True, help_text="When the scheduled issuance run last ran; null if it never did"
+                    ),
                 },
             )
         },
@@ -37,9 +44,11 @@ class HealthView(APIView):
     def get(self, request: Request) -> Response:
         checks = {"database": "ok", "taskQueue": "ok"}
         queued = None
+        last_run = None
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
+            last_run = issuance_last_run()
         except Exception:
             checks["database"] = "unreachable"
         try:
@@ -53,4 +62,11 @@ class HealthView(APIView):
         if failing:
             body = error_body(503, f"Unavailable: {', '.join(failing)}", **checks)
             return Response(body, status=503)
-        return Response({"status": "ok", **checks, "queuedTasks": queued})
+        return Response(
+            {
+                "status": "ok",
+                **checks,
+                "queuedTasks": queued,
+                "lastIssuanceRunAt": iso(last_run.started_at) if last_run else None,
+            }
+        )

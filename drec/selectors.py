@@ -6,6 +6,7 @@ from django.db.models import Count
 
 from accounts.models import Role, User
 from acl.models import AclModule, ModuleStatus
+from certificates.status import issuance_last_run, issuance_overdue, issuance_silence
 from organizations.models import Organization
 
 
@@ -20,6 +21,11 @@ def dashboard_summary(*, user: User) -> dict[str, Any]:
         summary["users_by_role"] = list(User.objects.values("role").annotate(count=Count("id")).order_by("role"))
         summary["modules_enabled"] = AclModule.objects.filter(status=ModuleStatus.ENABLE).count()
         summary["modules_disabled"] = AclModule.objects.filter(status=ModuleStatus.DISABLE).count()
+        # The worker: a warning when it has not run the scheduled issuance for five minutes.
+        last_run = issuance_last_run()
+        summary["issuance_last_run"] = last_run
+        summary["issuance_overdue"] = issuance_overdue(last_run=last_run)
+        summary["issuance_silence_minutes"] = int(issuance_silence().total_seconds() // 60)
     elif user.organization_id is not None:
         summary["members"] = list(
             User.objects.filter(organization_id=user.organization_id)

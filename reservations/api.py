@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from certificates import status
 from devices.api import devices_json
 from devices.formats import capacity_range, commissioning_date_range
 from drec.formats import iso
@@ -244,3 +245,124 @@ class ReservationEndView(APIView):
         services.reservation_end(reservation=reservation)
         reservation = selectors.reservation_get(user=request.user, reservation_id=reservation_id)
         return Response(reservation_json(reservation))
+
+
+# --- Issuance status (SPEC §14) -----------------------------------------------------------------
+
+
+def issuance_status_json(found: status.IssuanceStatus) -> dict:
+    """certificates.status.IssuanceStatus with the API's keys (camelCase, ISO moments in UTC)."""
+    return {
+        "issuedWh": found.issued_wh,
+        "pendingWh": found.pending_wh,
+        "carriedWh": found.carried_wh,
+        "windowsWaiting": [
+            {
+                "start": iso(window.start),
+                "end": iso(window.end),
+                "countryCode": window.country,
+                "source": window.source,
+                "energyWh": window.energy_wh,
+                "reads": window.reads,
+                "reason": window.reason,
+            }
+            for window in found.windows_waiting
+        ],
+        "nextWindowClosesAt": iso(found.next_window_closes_at),
+        "lastRunAt": iso(found.last_run_at),
+        "devicesWithoutReads": [
+            {"deviceId": device.device_id, "externalId": device.external_id, "reason": device.reason}
+            for device in found.devices_without_reads
+        ],
+        "lateReadsAcceptedUntil": iso(found.late_reads_accepted_until),
+    }
+
+
+ISSUANCE_STATUS_OUT = inline_serializer(
+    "IssuanceStatus",
+    {
+        "issuedWh": serializers.IntegerField(help_text="Energy of the certificates issued to the reservation so far."),
+        "pendingWh": serializers.IntegerField(
+            help_text="Energy of the uncertified reads within the reservation's coverage: its devices' ongoing reads "
+            "(never the first, baseline read) after their certified ones, inside the period each device is in the "
+            "reservation, in windows closed or still open; and History reads of at least one unit inside it that no "
+            "certificate holds. The sum of windowsWaiting's energyWh."
+        ),
+        "carriedWh": serializers.IntegerField(
+            help_text="The remainder below one certificate unit of reads already consumed, carried exactly to the "
+            "next certificate (per country, added up): neither pending nor issued yet."
+        ),
+        "windowsWaiting": serializers.ListField(
+            child=inline_serializer(
+                "IssuanceWindowWaiting",
+                {
+                    "start": serializers.DateTimeField(
+                        help_text="The window's start (of the reservation's frequency, clipped to its period), or "
+                        "the History read's"
+                    ),
+                    "end": serializers.DateTimeField(help_text="The window's end (exclusive), or the History read's"),
+                    "countryCode": serializers.CharField(help_text="Certificates are issued per country"),
+                    "source": serializers.CharField(help_text="ongoing (a window's reads) or history (one read)"),
+                    "energyWh": serializers.IntegerField(help_text="Its uncertified energy"),
+                    "reads": serializers.IntegerField(help_text="How many reads hold it"),
+                    "reason": serializers.ChoiceField(
+                        choices=status.WINDOW_REASONS,
+                        help_text="Why it waits, the first that applies: late reads no longer accepted (the "
+                        "reservation ended and its expiry date has passed: never certified); target reached (no "
+                        "more certificates without authority to exceed); window still open (not closed yet: the "
+                        "first run after nextWindowClosesAt certifies it); below one unit (closed, but with the "
+                        "closed windows before it and carriedWh less than one certificate unit: it waits for the "
+                        "next windows' reads); waiting for the next run (the next scheduled run issues it).",
+                    ),
+                },
+            ),
+            help_text="The windows (per country) with uncertified energy, and each History read waiting, oldest "
+            "first, with why each waits.",
+        ),
+        "nextWindowClosesAt": serializers.DateTimeField(
+            allow_null=True,
+            help_text="When the window open now closes (its reads are certified by the first run after it); null "
+            "once the reservation's reads stop.",
+        ),
+        "lastRunAt": serializers.DateTimeField(
+            allow_null=True,
+            help_text="When the scheduled issuance run last ran (the moment it issued as of); null if it never ran.",
+        ),
+        "devicesWithoutReads": serializers.ListField(
+            child=inline_serializer(
+                "IssuanceDeviceWithoutReads",
+                {
+                    "deviceId": serializers.IntegerField(),
+                    "externalId": serializers.CharField(),
+                    "reason": serializers.CharField(help_text=f'Always "{status.NO_READS_YET}"'),
+                },
+            ),
+            help_text="The reservation's devices without any read in their coverage (a first, baseline read is "
+            "not counted).",
+        ),
+        "lateReadsAcceptedUntil": serializers.DateTimeField(
+            help_text="The reservation's expiry date: reads arriving after their window closed are still certified "
+            "by a later run until then."
+        ),
+    },
+)
+
+
+class ReservationIssuanceStatusView(APIView):
+    acl = RESERVATION_READ
+
+    @extend_schema(
+        tags=["buyer-reservation"],
+        operation_id="buyer_reservation_issuance_status",
+        summary="Why the reservation's energy is or is not certified yet",
+        description="What was issued, what waits and why (per window), what is carried, which devices have sent "
+        "no reads, when the open window closes, when issuance last ran and until when late reads are accepted. "
+        "Seen by whoever may see the reservation (404 otherwise).",
+        parameters=[OpenApiParameter("organizationId", int)],
+        responses={200: ISSUANCE_STATUS_OUT},
+    )
+    def get(self, request, reservation_id: int):
+        reservation = selectors.reservation_get(
+            user=request.user, reservation_id=reservation_id, organization_id=_organization_query(request)
+        )
+        return Response(issuance_status_json(status.issuance_status(reservation=reservation)))

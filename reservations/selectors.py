@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from django.db import connection
 from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
 from django_q.models import Schedule
 
@@ -206,53 +205,3 @@ def issuance_schedule(*, func: str) -> IssuanceSchedule | None:
     if schedule is None or schedule.schedule_type != Schedule.MINUTES or not schedule.minutes:
         return None
     return IssuanceSchedule(every_minutes=schedule.minutes, next_run=schedule.next_run)
-
-
-@dataclass(frozen=True)
-class PendingReads:
-    reads: int
-    energy_wh: int
-
-
-# The reads of the reservation's devices within their coverage (and its period) that no
-# certificate holds yet: ongoing reads (not the baseline) after the membership's watermark, the
-# end of its certified chain (its ongoing contributions' latest ``ongoing_end``), and History
-# reads of at least one unit without a contribution. Certificates come from them in the next
-# runs, once their windows have closed. The same conditions as the issuing service's
-# (certificates.services.issuance: UNCERTIFIED_SQL, HISTORY_WAITING_SQL), and read the same
-# way: the watermark from the index (membership, ongoing_end), the reads after it as one range
-# of the index (device, ongoing_end), so that the page's cost grows with what waits, not with
-# what was certified.
-PENDING_READS_SQL = """
-SELECT count(*), COALESCE(sum(p.value_wh), 0)
-FROM reservations_reservationdevice m
-CROSS JOIN LATERAL (
-    SELECT max(c.ongoing_end) AS tail FROM certificates_contribution c WHERE c.membership_id = m.id
-) t
-CROSS JOIN LATERAL (
-    SELECT r.value_wh FROM reads_meterread r
-    WHERE r.device_id = m.device_id
-      AND r.ongoing_end > GREATEST(m.covers_from, t.tail)
-      AND r.ongoing_end <= LEAST(COALESCE(m.covers_until, 'infinity'::timestamptz), %(end)s)
-      AND r.start >= m.covers_from AND NOT r.is_baseline
-    UNION ALL
-    SELECT h.value_wh FROM reads_meterread h
-    WHERE h.device_id = m.device_id AND h.read_type = 'History'
-      AND tstzrange(h.start, h."end", '[)') <@ tstzrange(
-          m.covers_from,
-          GREATEST(m.covers_from, LEAST(COALESCE(m.covers_until, 'infinity'::timestamptz), %(end)s)),
-          '[]')
-      AND h.value_wh >= %(unit)s
-      AND NOT EXISTS (SELECT 1 FROM certificates_contribution c WHERE c.history_read_id = h.id)
-) p
-WHERE m.reservation_id = %(reservation)s
-"""
-
-
-def pending_reads(*, reservation: Reservation, unit_wh: int) -> PendingReads:
-    """The reservation's reads waiting to be certified (``unit_wh``: a certificate's unit, the
-    least a History read is certified for), in one query."""
-    with connection.cursor() as cursor:
-        cursor.execute(PENDING_READS_SQL, {"reservation": reservation.pk, "end": reservation.end, "unit": unit_wh})
-        count, energy = cursor.fetchone()
-    return PendingReads(reads=int(count), energy_wh=int(energy))

@@ -7,6 +7,11 @@ api_urlpatterns = [
     path("buyer-reservation/my", api.MyReservationsView.as_view(), name="api-reservations-my"),
     path("buyer-reservation/<int:reservation_id>", api.ReservationView.as_view(), name="api-reservation"),
     path(
+        "buyer-reservation/<int:reservation_id>/issuance-status",
+        api.ReservationIssuanceStatusView.as_view(),
+        name="api-reservation-issuance-status",
+    ),
+    path(
         "buyer-reservation/endreservation/<int:reservation_id>",
         api.ReservationEndView.as_view(),
         name="api-reservation-end",

@@ -7,11 +7,11 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from certificates import status
 from certificates.tasks import certificates_issue
 from devices.selectors import device_filter, devices_for_reservation
 from drec.errors import DomainError
@@ -264,25 +264,35 @@ def reservation_detail(request, reservation_id: int):
     return render(request, "reservations/reservation_detail.html", context)
 
 
+# Why energy waits, in people's words (certificates.status: the API's ``reason`` values).
+WAITING_BECAUSE = {
+    status.EXPIRED: "the expiry date has passed: late reads are no longer certified",
+    status.TARGET_REACHED: "the target is reached: no more certificates are issued without authority to exceed",
+    status.WINDOW_OPEN: "the window has not closed yet: the first run after it closes certifies it",
+    status.BELOW_UNIT: "less than one certificate unit, with what is carried: it waits for the next window's reads",
+    status.NEXT_RUN: "ready: the next run certifies it",
+}
+
+
 def _issuance(reservation) -> dict[str, Any]:
     """What the background issuance does next for the reservation: when its scheduled run
-    comes (django-q2's schedule of certificates.tasks), which reads wait for it."""
+    comes (django-q2's schedule of certificates.tasks), and its issuance status (the API's
+    GET issuance-status, from the same selector): what waits and why."""
     now = timezone.now()
-    if not reservation.is_active and now >= reservation.expiry:
-        return {"over": True}
     schedule = selectors.issuance_schedule(func=ISSUANCE_TASK)
-    pending = selectors.pending_reads(reservation=reservation, unit_wh=settings.DREC_CERTIFICATE_UNIT_WH)
+    found = status.issuance_status(reservation=reservation, now=now)
     late = False
     if schedule is not None and schedule.next_run is not None:
         late = schedule.next_run < now - timedelta(minutes=schedule.every_minutes + 1)
     return {
-        "over": False,
+        "over": not reservation.is_active and now >= reservation.expiry,
         "schedule": schedule,
         "late": late,
         "not_started": now < reservation.start,
-        "pending": pending,
-        "pending_energy": people_energy(pending.energy_wh),
-        "unit_kwh": f"{settings.DREC_CERTIFICATE_UNIT_WH / 1000:g}",
+        "status": found,
+        "pending_energy": people_energy(found.pending_wh),
+        "unit_kwh": f"{found.unit_wh / 1000:g}",
+        "because": WAITING_BECAUSE,
     }
 
 

@@ -1,7 +1,7 @@
 """Writes of certificates: issuance (exactly once), claims, transfers and withdrawals."""
 
 from certificates.services.claims import ClaimRequest, claim_create
-from certificates.services.issuance import certificates_issue_due, reservation_issue
+from certificates.services.issuance import certificates_issue_due, certificates_issue_scheduled, reservation_issue
 from certificates.services.lifecycle import (
     holding_lock,
     receiver_get,
@@ -12,6 +12,7 @@ from certificates.services.lifecycle import (
 __all__ = [
     "ClaimRequest",
     "certificates_issue_due",
+    "certificates_issue_scheduled",
     "claim_create",
     "holding_lock",
     "receiver_get",
