@@ -9,6 +9,7 @@ from accounts.models import ApiUser, PermissionStatus, Role, User, UserRole
 from acl.models import VERB_BITS, AclModule, EntityType, ModulePermission, ModuleStatus, mask_to_verbs
 from acl.selectors import permission_list
 from drec.errors import Conflict, InvalidInput, NotFound
+from webhooks import events
 
 UNKNOWN_VERB = "Unknown permission {verb!r}; use Read, Write, Update or Delete."
 
@@ -104,6 +105,12 @@ def _await_approval(grant: ModulePermission) -> None:
     ApiUser.objects.filter(user=grant.user).update(permission_status=PermissionStatus.REQUEST)
 
 
+def _changed(grant: ModulePermission) -> None:
+    """An api user's grant changed: its organization's webhooks hear of it (SPEC §14)."""
+    if grant.entity_type == EntityType.USER:
+        events.permission_changed(ApiUser.objects.select_related("user").get(user=grant.user))
+
+
 @transaction.atomic
 def permission_create(
     *,
@@ -143,6 +150,7 @@ def permission_create(
         raise Conflict(
             f"{grantee} already has a grant on {module.name}; edit it instead (PUT /api/permission/update/{{id}})."
         ) from None
+    _changed(grant)
     return grant
 
 
@@ -169,6 +177,7 @@ def permission_update(
     elif active is not None:
         grant.is_active = active
     grant.save(update_fields=["permissions_value", "is_active", "updated_at"])
+    _changed(grant)
     return grant
 
 
@@ -227,6 +236,7 @@ def api_user_permission_verify(*, api_user_id: uuid.UUID, status: str) -> ApiUse
     )
     api_user.permission_status = status
     api_user.save(update_fields=["permission_status"])
+    events.permission_changed(api_user)
     return api_user
 
 

@@ -1,16 +1,20 @@
-"""Bulk device upload: a CSV becomes a job that the task cluster processes in batches.
+"""Bulk uploads: a CSV becomes a job that the task cluster processes in batches.
 
+The job machinery (creating, claiming, finishing, watching) serves both kinds of job: device
+uploads, processed here, and meter-read uploads (``kind`` "reads"), processed by reads.bulk.
 Each batch (its devices, its row errors and the job's counters) commits together, so the
 progress a user sees is exactly what is stored, and a job taken over after a crashed worker
-resumes after its last committed batch. A job ends ``Completed`` or ``Failed``, never stuck:
-``csv_jobs_watch`` (scheduled) fails jobs whose worker stopped and re-queues forgotten ones.
+resumes after its last committed batch. A job ends ``Completed`` or ``Failed``, never stuck
+(:func:`_finish` is the one place a job ends): ``csv_jobs_watch`` (scheduled) fails jobs whose
+worker stopped and re-queues forgotten ones.
 """
 
 import csv
 import io
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import timedelta
 from typing import cast
 
@@ -22,11 +26,12 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from devices.fields import CSV_COLUMNS, REQUIRED, DeviceFields, device_fields, serializer_fields
-from devices.models import CsvJob, CsvJobStatus, CsvRowError, Device, UploadedFile
+from devices.models import CsvJob, CsvJobKind, CsvJobStatus, CsvRowError, Device, UploadedFile
 from devices.services import device_build, device_rules
 from drec.errors import InvalidInput, NotFound, PayloadTooLarge
 from drec.tasks import enqueue
 from organizations.models import Organization
+from webhooks import events
 
 logger = logging.getLogger("drec.bulk")
 
@@ -51,6 +56,16 @@ TEMPLATE_ROW = {
     "qualityLabels": "",
 }
 BATCH_SIZE = 500
+# The task processing each kind of job, by name (the reads app builds on this module).
+PROCESS_TASKS = {
+    CsvJobKind.DEVICES: "devices.tasks.csv_job_process",
+    CsvJobKind.READS: "reads.tasks.reads_csv_job_process",
+}
+
+
+class CsvJobRefused(Exception):
+    """The file cannot be processed at all (e.g. a required column is missing): the job fails
+    with this message, a user's to act on."""
 
 
 class CsvRowIn(serializers.Serializer):
@@ -69,7 +84,12 @@ def template_csv() -> str:
     return out.getvalue()
 
 
-def _check_file(data: bytes, name: str) -> None:
+def max_rows(kind: str) -> int:
+    """The most data rows a file of a job of ``kind`` may have."""
+    return settings.DREC_READS_CSV_MAX_ROWS if kind == CsvJobKind.READS else settings.DREC_CSV_MAX_ROWS
+
+
+def _check_file(data: bytes, name: str, *, kind: str) -> None:
     if len(data) > settings.DREC_CSV_MAX_BYTES:
         raise PayloadTooLarge(
             f"The file is {len(data)} bytes; the limit is {settings.DREC_CSV_MAX_BYTES} bytes (DREC_CSV_MAX_BYTES).",
@@ -81,11 +101,12 @@ def _check_file(data: bytes, name: str) -> None:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput("The file is not UTF-8 text.", errors={"csvFile": ["Not UTF-8 text."]}) from None
-    rows = max(0, sum(1 for line in text.splitlines() if line.strip()) - 1)
-    if rows > settings.DREC_CSV_MAX_ROWS:
+    rows, limit = max(0, sum(1 for line in text.splitlines() if line.strip()) - 1), max_rows(kind)
+    if rows > limit:
+        setting = "DREC_READS_CSV_MAX_ROWS" if kind == CsvJobKind.READS else "DREC_CSV_MAX_ROWS"
         raise InvalidInput(
-            f"The file has {rows} rows; the limit is {settings.DREC_CSV_MAX_ROWS} rows (DREC_CSV_MAX_ROWS).",
-            errors={"csvFile": [f"More than {settings.DREC_CSV_MAX_ROWS} rows."]},
+            f"The file has {rows} rows; the limit is {limit} rows ({setting}).",
+            errors={"csvFile": [f"More than {limit} rows."]},
         )
 
 
@@ -187,9 +208,17 @@ def uploaded_files_purge(*, organization=None) -> int:
 
 
 @transaction.atomic
-def csv_job_create(*, acting_user, organization, file_name: str | None = None, data: bytes | None = None) -> CsvJob:
-    """Queue a bulk upload into a Developer organization: the CSV itself, or the ``fileName`` of
-    a file uploaded earlier by the same organization's side (its api user or members)."""
+def csv_job_create(
+    *,
+    acting_user,
+    organization,
+    file_name: str | None = None,
+    data: bytes | None = None,
+    kind: str = CsvJobKind.DEVICES,
+) -> CsvJob:
+    """Queue a bulk upload (of devices, or of meter reads with ``kind`` "reads") into a
+    Developer organization: the CSV itself, or the ``fileName`` of a file uploaded earlier by
+    the same organization's side (its api user or members)."""
     if data is None:
         if not file_name:
             raise InvalidInput(
@@ -199,9 +228,11 @@ def csv_job_create(*, acting_user, organization, file_name: str | None = None, d
         if uploaded is None:
             raise NotFound(f"File Not Found: {file_name}")
         data = bytes(uploaded.data)
-    _check_file(data, file_name or "")
-    job = CsvJob.objects.create(organization=organization, created_by=acting_user, file_name=file_name or "", data=data)
-    enqueue("devices.tasks.csv_job_process", job.pk)
+    _check_file(data, file_name or "", kind=kind)
+    job = CsvJob.objects.create(
+        organization=organization, created_by=acting_user, file_name=file_name or "", data=data, kind=kind
+    )
+    enqueue(PROCESS_TASKS[CsvJobKind(kind)], job.pk)
     return job
 
 
@@ -219,10 +250,50 @@ def _claim(job_id: int) -> CsvJob | None:
     return job
 
 
+def _finish(job_id: int, *, status: str, error: str = "") -> None:
+    """End a job of either kind, ``Completed`` or ``Failed``: the one place a job ends."""
+    now = timezone.now()
+    with transaction.atomic():  # the job's end and its webhook event (SPEC §14), together
+        CsvJob.objects.filter(pk=job_id).update(status=status, error=error, finished_at=now, updated_at=now)
+        events.bulk_job_finished(CsvJob.objects.get(pk=job_id))
+
+
 def _fail(job_id: int, message: str) -> None:
-    CsvJob.objects.filter(pk=job_id).update(
-        status=CsvJobStatus.FAILED, error=message, finished_at=timezone.now(), updated_at=timezone.now()
-    )
+    _finish(job_id, status=CsvJobStatus.FAILED, error=message)
+
+
+def csv_job_run(job_id: int, process: Callable[[CsvJob], None], *, kept: str) -> None:
+    """Run a job of either kind: claim it, ``process`` it, then mark it Completed; Failed when
+    ``process`` refuses the file (:class:`CsvJobRefused`) or breaks (``kept`` says what of the
+    work done so far stays). Nothing happens when another worker holds the job."""
+    job = _claim(job_id)
+    if job is None:
+        return
+    try:
+        process(job)
+    except CsvJobRefused as refused:
+        _fail(job_id, str(refused))
+    except Exception:
+        logger.exception("Bulk upload job %s failed", job_id)
+        _fail(job_id, f"Processing failed unexpectedly; {kept} Upload the rest again.")
+    else:
+        _finish(job_id, status=CsvJobStatus.COMPLETED)
+
+
+def csv_job_rows(job: CsvJob, *, required: AbstractSet[str]) -> list[dict[str, str]]:
+    """The data rows of a job's file as dicts by (trimmed) column name, after checking it has
+    the ``required`` columns and at most the rows its kind allows; also records the total."""
+    reader = csv.DictReader(io.StringIO(bytes(job.data).decode("utf-8-sig")))
+    header = [name.strip() for name in reader.fieldnames or []]
+    missing = sorted(required - set(header))
+    if missing:
+        raise CsvJobRefused(f"Missing column(s): {', '.join(missing)}. Download the template for the exact header.")
+    reader.fieldnames = header
+    rows = list(reader)
+    if len(rows) > max_rows(job.kind):
+        raise CsvJobRefused(f"The file has {len(rows)} rows; the limit is {max_rows(job.kind)}.")
+    CsvJob.objects.filter(pk=job.pk).update(rows_total=len(rows))
+    return rows
 
 
 def _row_values(row: dict) -> dict:
@@ -232,30 +303,11 @@ def _row_values(row: dict) -> dict:
 
 def csv_job_process(job_id: int) -> None:
     """Validate every row and create the valid devices, batch by batch (see module doc)."""
-    job = _claim(job_id)
-    if job is None:
-        return
-    try:
-        _process(job)
-    except Exception:
-        logger.exception("Bulk upload job %s failed", job_id)
-        _fail(job_id, "Processing failed unexpectedly; the rows created so far are kept. Upload the rest again.")
+    csv_job_run(job_id, _process, kept="the rows created so far are kept.")
 
 
 def _process(job: CsvJob) -> None:
-    reader = csv.DictReader(io.StringIO(bytes(job.data).decode("utf-8-sig")))
-    header = [name.strip() for name in reader.fieldnames or []]
-    missing = sorted(REQUIRED - set(header))
-    if missing:
-        _fail(job.pk, f"Missing column(s): {', '.join(missing)}. Download the template for the exact header.")
-        return
-    reader.fieldnames = header
-    rows = list(reader)
-    if len(rows) > settings.DREC_CSV_MAX_ROWS:
-        _fail(job.pk, f"The file has {len(rows)} rows; the limit is {settings.DREC_CSV_MAX_ROWS}.")
-        return
-    CsvJob.objects.filter(pk=job.pk).update(rows_total=len(rows))
-
+    rows = csv_job_rows(job, required=REQUIRED)
     organization = job.organization
     existing = {
         value.lower()
@@ -313,9 +365,6 @@ def _process(job: CsvJob) -> None:
                 rows_failed=F("rows_failed") + failed_rows,
                 updated_at=timezone.now(),
             )
-    CsvJob.objects.filter(pk=job.pk).update(
-        status=CsvJobStatus.COMPLETED, finished_at=timezone.now(), updated_at=timezone.now()
-    )
 
 
 def _insert(devices: list[Device], errors: list[CsvRowError], job: CsvJob) -> list[Device]:
@@ -355,7 +404,7 @@ def csv_jobs_watch() -> None:
             job_id, "The worker processing this job stopped; the rows created so far are kept. Upload the rest again."
         )
     forgotten = now - timedelta(seconds=settings.DREC_CSV_JOB_STALE_SECONDS)
-    for job_id in CsvJob.objects.filter(status=CsvJobStatus.ADDED, created_at__lt=forgotten).values_list(
-        "pk", flat=True
+    for job_id, kind in CsvJob.objects.filter(status=CsvJobStatus.ADDED, created_at__lt=forgotten).values_list(
+        "pk", "kind"
     ):
-        enqueue("devices.tasks.csv_job_process", job_id)
+        enqueue(PROCESS_TASKS[CsvJobKind(kind)], job_id)

@@ -37,6 +37,8 @@ ABSENT: dict[str, str] = {
     "contenttypes.ContentType": "Django's own bookkeeping; nothing a super admin decides.",
     "registry.Movement": "The public registry's totals, appended by database triggers as certificates change; "
     "/registry shows them.",
+    "webhooks.DeliveryAttempt": "Shown on its delivery's page, in order; each attempt is a line of a log.",
+    "devices.CsvDeviceReads": "Shown on its reads upload's page (a bulk job), a line per device of the file.",
     "sessions.Session": "Opaque signed data; signing a user out is done by deactivating the account.",
     "admin.LogEntry": "Shown on each record's History page and in Recent actions; never edited.",
     "guardian.UserObjectPermission": "Unused generic table: object permissions use the direct-FK models.",

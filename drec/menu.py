@@ -77,6 +77,7 @@ MENU: tuple[MenuItem | MenuSection, ...] = (
         (
             MenuItem("All Reads", "read-list", also=NOT_BUYER),
             MenuItem("Add MeterRead", "read-add"),
+            MenuItem("Upload Reads", "read-bulk-upload", also=NOT_BUYER),
             MenuItem("Certified MeterReads", "developer-certificate-list", also=only(Role.ORGANIZATION_ADMIN)),
         ),
     ),
@@ -108,7 +109,10 @@ MENU: tuple[MenuItem | MenuSection, ...] = (
     MenuSection(
         "For software developers",
         "bi-code-slash",
-        (MenuItem("API documentation", "swagger-ui", icon="bi-book", also=PUBLIC),),
+        (
+            MenuItem("API documentation", "swagger-ui", icon="bi-book", also=PUBLIC),
+            MenuItem("Webhooks", "webhook-list", icon="bi-broadcast"),
+        ),
     ),
     MenuSection(
         "Administration",

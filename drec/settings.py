@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "reservations",
     "certificates",
     "registry",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -349,14 +350,23 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ModuleStatusEnum": "acl.models.ModuleStatus",
         "GrantStatusEnum": "acl.api.GRANT_STATUS",
+        "WebhookEventEnum": "webhooks.models.EventType",
     },
     # The shared error answers of every operation (drec/schema.py).
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "drec.schema.error_responses"],
 }
 
+# Webhooks (SPEC §14): endpoints on loopback, private, link-local or reserved addresses (and
+# plain http) are refused unless this is on; on by default only with DEBUG (a developer's own
+# machine). An attempt waits this long for the answer.
+DREC_WEBHOOK_ALLOW_PRIVATE = env_bool("DREC_WEBHOOK_ALLOW_PRIVATE", DEBUG)
+DREC_WEBHOOK_TIMEOUT_SECONDS = env_int("DREC_WEBHOOK_TIMEOUT_SECONDS", 10)
+
 # Bulk device upload limits (SPEC §5); a job without progress for this long is taken over.
 DREC_CSV_MAX_BYTES = env_int("DREC_CSV_MAX_BYTES", 10 * 1024 * 1024)
 DREC_CSV_MAX_ROWS = env_int("DREC_CSV_MAX_ROWS", 20_000)
+# A reads CSV (POST /api/meter-reads/bulk-csv) holds one read a row: more rows in the same bytes.
+DREC_READS_CSV_MAX_ROWS = env_int("DREC_READS_CSV_MAX_ROWS", 100_000)
 DREC_CSV_JOB_STALE_SECONDS = env_int("DREC_CSV_JOB_STALE_SECONDS", 600)
 # Files uploaded with POST /api/file for a later bulk job: how many one request may send, what an
 # organization may keep (files and bytes), and how long they are kept (a job copies what it uses).

@@ -13,6 +13,7 @@ from organizations.urls import api_urlpatterns as organizations_api
 from reads.urls import api_urlpatterns as reads_api
 from registry.urls import api_urlpatterns as registry_api
 from reservations.urls import api_urlpatterns as reservations_api
+from webhooks.urls import api_urlpatterns as webhooks_api
 
 api_urlpatterns = [
     path("health", api.HealthView.as_view(), name="api-health"),
@@ -24,6 +25,7 @@ api_urlpatterns = [
     *reservations_api,
     *certificates_api,
     *registry_api,
+    *webhooks_api,
     # Last: every other /api/ path answers the API's 404 body.
     re_path(r"^.*$", views.api_not_found),
 ]
@@ -43,6 +45,7 @@ urlpatterns = [
     path("", include("reservations.urls")),
     path("", include("certificates.urls")),
     path("", include("registry.urls")),
+    path("", include("webhooks.urls")),
     path("", views.home, name="home"),
     path("dashboard", views.dashboard, name="dashboard"),
 ]

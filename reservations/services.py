@@ -25,6 +25,7 @@ from devices.selectors import devices_for_reservation
 from drec.errors import Conflict, InvalidInput
 from organizations.models import Organization
 from reservations.models import Reservation, ReservationDevice
+from webhooks import events
 
 WH_PER_MWH = 1_000_000
 PAST_LIMIT = timedelta(days=3 * 365)
@@ -291,4 +292,5 @@ def reservation_close(*, reservation: Reservation, at: datetime) -> Reservation:
     reservation.is_active = False
     reservation.ended_at = at
     reservation.save(update_fields=["is_active", "ended_at", "updated_at"])
+    events.reservation_ended(reservation)
     return reservation

@@ -13,6 +13,7 @@ from certificates.models import Certificate, Claim, EntryKind
 from certificates.services.lifecycle import holding_lock
 from devices.models import Country
 from drec.errors import Conflict, InvalidInput
+from webhooks import events
 
 
 @dataclass
@@ -87,4 +88,5 @@ def claim_create(
     certificate.save(update_fields=["claimed_wh"])
     claim.certificate = certificate
     ledger.append(kind=EntryKind.CLAIM, certificate=certificate, payload=ledger.claim_payload(claim), claim=claim)
+    events.claim_created(claim)
     return claim

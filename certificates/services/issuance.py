@@ -37,10 +37,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from certificates import ledger
-from certificates.models import Carry, Certificate, EntryKind, Holding, Source
+from certificates.models import Carry, Certificate, EntryKind, Holding, IssuanceRun, Source
+from certificates.uncertified import HISTORY_WAITING_SQL, UNCERTIFIED_SQL, WATERMARK_SQL
 from certificates.windows import Windows
 from reservations.models import Reservation, ReservationDevice
 from reservations.services import reservation_close
+from webhooks import events
 
 # --- Planning ----------------------------------------------------------------------------
 
@@ -102,27 +104,8 @@ class Plan:
             share.add(energy_wh, start, end, reads)
 
 
-# The SQL below names a membership ``m`` and its uncertified ongoing reads ``r``: those after
-# the membership's watermark (the end of its certified chain, or the start of its coverage),
-# ending by the last closed window (``until``) and within the coverage. Both bounds are on
-# ``ongoing_end``, so PostgreSQL reads them as one range of the index (device, ongoing_end): the
-# certified reads before the watermark are never read again. A read straddling the coverage's
-# start, and the device's baseline, are certified by nobody (the filters after the range).
-# The watermark is one entry of the unique index (membership, ongoing_end), read backwards.
-WATERMARK_SQL = "SELECT max(c.ongoing_end) AS tail FROM certificates_contribution c WHERE c.membership_id = m.id"
-UNCERTIFIED_SQL = """r.device_id = m.device_id
-        AND r.ongoing_end > GREATEST(m.covers_from, {watermark})
-        AND r.ongoing_end <= LEAST(COALESCE(m.covers_until, 'infinity'::timestamptz), {until})
-        AND r.start >= m.covers_from AND NOT r.is_baseline"""
-# A History read ``h`` of at least one unit lying within the coverage (and the reservation's
-# period) that no contribution holds; found through the History reads' GiST index (device, span).
-HISTORY_WAITING_SQL = """h.device_id = m.device_id AND h.read_type = 'History'
-        AND tstzrange(h.start, h."end", '[)') <@ tstzrange(
-            m.covers_from,
-            GREATEST(m.covers_from, LEAST(COALESCE(m.covers_until, 'infinity'::timestamptz), {end})),
-            '[]')
-        AND h.value_wh >= %(unit)s
-        AND NOT EXISTS (SELECT 1 FROM certificates_contribution c WHERE c.history_read_id = h.id)"""
+# The SQL below names a membership ``m``, its uncertified ongoing reads ``r`` and History reads
+# ``h`` with the conditions of certificates.uncertified (shared with the issuance status).
 
 # A run plans every reservation it holds at once: ``w`` is one row per reservation, with the
 # end of its last closed window (``until``).
@@ -419,6 +402,7 @@ def _issued_write(
             for certificate, _plan, shares, _previous in issued
         ],
     )
+    events.certificates_issued(certificates)
 
 
 CONTRIBUTIONS_COPY = (
@@ -616,3 +600,22 @@ def certificates_issue_due(*, now: datetime | None = None) -> int:
         return 0
     work = _reservations_with_work(due, now)
     return len(_reservations_issue_locked([r.pk for r in due if r.pk in work], now))
+
+
+def certificates_issue_scheduled(*, now: datetime | None = None) -> int:
+    """The worker's scheduled run (certificates.tasks): :func:`certificates_issue_due`, then a
+    note of when it ran in the one row of ``IssuanceRun``, which the health check, the super
+    admin's dashboard and the issuance status read (lastRunAt). Only a run that finished is
+    noted, so a worker whose runs fail shows as not running; the admin's on-demand run
+    (``POST /api/drec-issuer/run``) is not the worker's and is not noted. Returns how many
+    certificates were issued."""
+    now = now or timezone.now()
+    issued = certificates_issue_due(now=now)
+    # One upsert: concurrent workers each write the row (the last one to finish stays).
+    IssuanceRun.objects.bulk_create(
+        [IssuanceRun(pk=IssuanceRun.ROW, started_at=now, finished_at=timezone.now(), issued=issued)],
+        update_conflicts=True,
+        unique_fields=["id"],
+        update_fields=["started_at", "finished_at", "issued"],
+    )
+    return issued

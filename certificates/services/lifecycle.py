@@ -13,6 +13,7 @@ from certificates.selectors import buyer_organizations
 from drec.errors import Conflict, InvalidInput, NotFound
 from organizations.models import Organization, OrganizationType
 from organizations.selectors import organization_id_value
+from webhooks import events
 
 
 def holding_lock(*, user: User, certificate: Certificate, organization_id: object = None) -> Holding:
@@ -111,6 +112,7 @@ def transfer_create(
         payload=ledger.transfer_payload(transfer),
         transfer=transfer,
     )
+    events.certificate_transferred(transfer)
     return transfer
 
 

@@ -42,7 +42,7 @@ def test_seed_command_is_idempotent_and_keeps_the_admin_password(capsys):
     assert User.objects.filter(role=Role.ADMIN).count() == 1
     admin.refresh_from_db()
     assert admin.check_password("Changed-by-operator-1")
-    assert "ACL modules: 14, roles: 7, countries: 249." in capsys.readouterr().out
+    assert "ACL modules: 15, roles: 7, countries: 249." in capsys.readouterr().out
 
 
 @pytest.mark.django_db

@@ -29,6 +29,7 @@ ALL_MODULES = [
     "PERMISSION_MANAGEMENT_CRUDL",
     "ADMIN_MANAGEMENT_CRUDL",
     "YIELD_CONFIG_MANAGEMENT_CRUDL",
+    "WEBHOOK_MANAGEMENT_CRUDL",
 ]
 FORBIDDEN_BODY = {"success": False, "statusCode": 403, "error": "Forbidden", "message": "Forbidden resource"}
 UNAUTHORIZED_BODY = {"success": False, "statusCode": 401, "error": "Unauthorized", "message": "Unauthorized"}

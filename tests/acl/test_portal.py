@@ -82,11 +82,11 @@ def test_visitors_are_sent_to_the_login_page(client, api_user):
 # --- ACL modules -------------------------------------------------------------------------------
 
 
-def test_the_module_list_shows_all_fourteen_modules(as_user, admin_user):
+def test_the_module_list_shows_all_fifteen_modules(as_user, admin_user):
     html = html_of(as_user(admin_user).get(MODULES_PAGE))
     for name in AclModule.objects.values_list("name", flat=True):
         assert f"<td>{name}</td>" in html
-    assert AclModule.objects.count() == 14
+    assert AclModule.objects.count() == 15
     assert "<td>Read,Write,Update</td>" in html  # PERMISSION_MANAGEMENT_CRUDL's verbs
 
 
@@ -113,7 +113,7 @@ def test_the_create_form_shows_why_it_refuses(as_user, admin_user):
     assert '<div class="invalid-feedback">Already exists.</div>' in html  # next to the name
     html = html_of(client.post(MODULES_PAGE, {**data, "name": "REPORTS_CRUDL"}))  # no verb ticked
     assert "This field is required." in html
-    assert AclModule.objects.count() == 14
+    assert AclModule.objects.count() == 15
 
 
 def test_the_edit_form_changes_a_modules_status(as_user, admin_user, developer_admin):

@@ -18,11 +18,12 @@ EXPECTED = [
     ("PERMISSION_MANAGEMENT_CRUDL", 7),
     ("ADMIN_MANAGEMENT_CRUDL", 15),
     ("YIELD_CONFIG_MANAGEMENT_CRUDL", 15),
+    ("WEBHOOK_MANAGEMENT_CRUDL", 15),  # issue 19 (SPEC §14)
 ]
 
 
 @pytest.mark.django_db
-def test_the_fourteen_modules_exist_with_exact_names_and_masks():
+def test_the_fourteen_modules_and_webhooks_exist_with_exact_names_and_masks():
     modules = list(AclModule.objects.order_by("id"))
     assert [(m.id, m.name, m.permissions_value) for m in modules] == [
         (index, name, mask) for index, (name, mask) in enumerate(EXPECTED, start=1)

@@ -37,10 +37,13 @@ def test_read_ingestion_benchmark_stores_the_reads_and_compares_with_copy():
     assert [result.name for result in results] == [
         "PostgreSQL COPY of 200 reads (1 devices x 200 hourly reads)",
         "API ingestion of the same 200 reads, 10,000 per request",
+        "Reads CSV upload of 200 reads (1 devices x 200 in one file), upload to Completed",
     ]
-    assert MeterRead.objects.count() == 200  # the API's reads stay, COPY's were rolled back
+    assert MeterRead.objects.count() == 400  # the API's and the file's reads stay, COPY's were rolled back
     assert results[1].met in (True, False)
+    assert results[2].met is None  # beside the JSON API's figure
     assert "% of COPY" in table(results)
+    assert "of the JSON API's" in table(results)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -39,7 +39,7 @@ def test_admin_dashboard_counts_the_platform(client, admin_user, developer_admin
     by_role = html[html.index('data-testid="users-by-role"') :]
     assert "<td>Organization admin</td>" in by_role  # the roles in people's words
     assert "OrganizationAdmin" not in by_role
-    assert "ACL modules: 14 enabled, 0 disabled." in html
+    assert "ACL modules: 15 enabled, 0 disabled." in html
 
 
 def test_members_see_their_organization_only(client, developer_admin, device_owner, buyer):
@@ -62,9 +62,11 @@ BUYER_MENU = [
     "Add Reservation",
     "Profile",
     "API documentation",
+    "Webhooks",
 ]
-# A SubBuyer follows its organization's reservations but does not make them (backend.md §9.1).
-SUB_BUYER_MENU = [item for item in BUYER_MENU if item != "Add Reservation"]
+# A SubBuyer follows its organization's reservations but does not make them (backend.md §9.1),
+# nor sets up webhooks (the organization's admin's, SPEC §14).
+SUB_BUYER_MENU = [item for item in BUYER_MENU if item not in ("Add Reservation", "Webhooks")]
 DEVELOPER_MENU = [
     "Dashboard",
     "My Organizations",
@@ -75,11 +77,12 @@ DEVELOPER_MENU = [
     "Bulk Upload",
     "All Reads",
     "Add MeterRead",
+    "Upload Reads",
     "Profile",
     "API documentation",
 ]
 # The organization admin also follows the certificates its devices went into.
-DEVELOPER_ADMIN_MENU = [*DEVELOPER_MENU[:9], "Certified MeterReads", *DEVELOPER_MENU[9:]]
+DEVELOPER_ADMIN_MENU = [*DEVELOPER_MENU[:10], "Certified MeterReads", *DEVELOPER_MENU[10:], "Webhooks"]
 API_USER_MENU = ["Dashboard", "Permission Request", "My Permission", "Profile", "API documentation"]
 EXPECTED_MENUS = {
     "admin_user": [
@@ -94,6 +97,7 @@ EXPECTED_MENUS = {
         "Bulk Upload",
         "All Reads",
         "Add MeterRead",
+        "Upload Reads",
         "All Yield",
         "Add",
         "ACL Module",

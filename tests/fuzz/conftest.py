@@ -28,6 +28,7 @@ FUZZ_GRANTS = (
     ("INVITATION_MANAGEMENT_CRUDL", *ALL),
     ("PERMISSION_MANAGEMENT_CRUDL", "Read", "Write", "Update"),
     ("YIELD_CONFIG_MANAGEMENT_CRUDL", *ALL),
+    ("WEBHOOK_MANAGEMENT_CRUDL", *ALL),
 )
 api_user, other_api_user = api_users_with(FUZZ_GRANTS)
 

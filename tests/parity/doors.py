@@ -23,6 +23,7 @@ OUR_APPS = (
     "certificates",
     "account",
     "guardian",
+    "webhooks",
 )
 
 

@@ -192,7 +192,7 @@ def generation(world, persona, name):
 def csv_jobs(world, persona, name):
     return Listing(
         reverse(name) + "?limit=1000",
-        "/api/buyer-reservation/bulk-upload/get-all-csv-jobs-of-organization?limit=1000",
+        "/api/buyer-reservation/bulk-upload/get-all-csv-jobs-of-organization?limit=1000&kind=devices",
         lambda c: pks(c["page"]["jobs"]),
         lambda body: {row["jobId"] for row in body["csvJobs"]},
     )
@@ -203,6 +203,26 @@ def csv_job(world, persona, name):
     return Lookup(
         [
             (job.pk, reverse(name, args=[job.pk]), f"/api/buyer-reservation/bulk-upload-status/{job.pk}")
+            for job in CsvJob.objects.order_by("pk")
+        ]
+    )
+
+
+@listing(("read-bulk-upload", "GET"))
+def reads_jobs(world, persona, name):
+    return Listing(
+        reverse(name) + "?limit=1000",
+        "/api/meter-reads/bulk-csv?limit=1000",
+        lambda c: pks(c["page"]["jobs"]),
+        lambda body: {row["jobId"] for row in body["csvJobs"]},
+    )
+
+
+@listing(("read-bulk-upload-job", "GET"))
+def reads_job(world, persona, name):
+    return Lookup(
+        [
+            (job.pk, reverse(name, args=[job.pk]), f"/api/meter-reads/bulk-csv/{job.pk}")
             for job in CsvJob.objects.order_by("pk")
         ]
     )

@@ -17,10 +17,11 @@ from django.urls import reverse
 from accounts.models import UserRole
 from accounts.services import password_reset_token
 from acl.models import AclModule, EntityType, ModulePermission
-from tests.certificates.helpers import T0
+from tests.certificates.helpers import HOUR, T0
 from tests.devices.helpers import csv_bytes, csv_row
 from tests.factories import PASSWORD
 from tests.parity.world import ANONYMOUS, PERSONAS, World
+from tests.reads.helpers import csv_read, reads_csv
 
 NEW_PASSWORD = "Bright-Orbit-2031"
 
@@ -413,6 +414,20 @@ def read_add(world, persona, name, key):
     return Call("post", reverse(name), form), Call("post", f"/api/meter-reads/new/{device.external_id}", body)
 
 
+@scenario(("read-bulk-upload", "POST"))
+def read_bulk_upload(world, persona, name, key):
+    tenant = world.tenant(persona)
+    content = reads_csv([csv_read(tenant.spare.external_id, T0 + HOUR)])
+
+    def upload():
+        return {"csvFile": SimpleUploadedFile("reads.csv", content, content_type="text/csv")}
+
+    return (
+        Call("post", reverse(name), org(world, persona, tenant.developer), files=upload()),
+        Call("post", f"/api/meter-reads/bulk-csv{query(org(world, persona, tenant.developer))}", {}, files=upload()),
+    )
+
+
 @scenario(("yield-add", "POST"))
 def yield_add(world, persona, name, key):
     body = {"countryCode": "KEN", "yieldValue": 1700, "status": "Y"}
@@ -546,4 +561,29 @@ def withdraw(world, persona, name, key):
     return (
         Call("post", reverse(name, args=[certificate.pk]), {**fields, "confirm": "1"}),
         Call("post", "/api/certificate-log/withdraw", {**fields, "certificateId": certificate.pk}),
+    )
+
+
+@scenario(("webhook-list", "POST"))
+def webhook_add(world, persona, name, key):
+    # A public address written as one: nothing to resolve, nothing sent at subscription.
+    fields = {"url": "https://192.0.32.10/drec", "events": ["claim.created"], "description": "ERP"}
+    return Call("post", reverse(name), fields), Call("post", "/api/webhooks", fields)
+
+
+@scenario(("webhook-detail", "POST delete"))
+def webhook_delete(world, persona, name, key):
+    webhook_id = world.tenant(persona).webhook_id
+    return (
+        Call("post", reverse(name, args=[webhook_id]), {"action": "delete"}),
+        Call("delete", f"/api/webhooks/{webhook_id}"),
+    )
+
+
+@scenario(("webhook-detail", "POST redeliver"))
+def webhook_redeliver(world, persona, name, key):
+    tenant = world.tenant(persona)
+    return (
+        Call("post", reverse(name, args=[tenant.webhook_id]), {"action": "redeliver", "delivery": tenant.delivery_id}),
+        Call("post", f"/api/webhooks/{tenant.webhook_id}/deliveries/{tenant.delivery_id}/redeliver"),
     )

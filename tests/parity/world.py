@@ -10,7 +10,7 @@ objects it would naturally aim at, and the two doors to aim at them through.
 
 Each tenant has a certified device (reads, a reservation by its buyer, an issued certificate
 with a claim on it), a spare device (no reads, no reservation), a member to edit or remove, a
-pending invitation and a CSV job: enough for every portal action and its API twin to succeed
+pending invitation and a CSV job of each kind: enough for every portal action and its API twin to succeed
 for who may do it.
 """
 
@@ -45,6 +45,8 @@ from tests.certificates.helpers import (
 from tests.devices.helpers import csv_bytes, csv_row
 from tests.factories import PASSWORD, OrganizationFactory, api_user_create
 from tests.organizations.helpers import managed_create, member_create
+from tests.reads.helpers import csv_read, reads_csv
+from webhooks.models import Delivery, Event, Webhook
 
 # Signed-in personas (SPEC §2 roles; ARCHITECTURE.md "One permission path"), and the visitor.
 PERSONAS = (
@@ -79,6 +81,8 @@ class Tenant:
     invitation: Invitation  # pending, into ``developer``
     invitation_token: str
     csv_job_id: int
+    webhook_id: int  # the buyer side's subscription (an api user's: on its own organization)
+    delivery_id: int  # one failed delivery of it, to redeliver
 
     @property
     def managed(self) -> bool:
@@ -158,7 +162,20 @@ def withhold(user: User, module: str, verb: str) -> None:
         grant.save(update_fields=["permissions_value"])
 
 
-def _tenant(developer: Organization, buyer: Organization, buyer_admin: User, inviter: User, tag: str) -> Tenant:
+def _webhook(organization: Organization) -> tuple[int, int]:
+    """A subscription of ``organization`` and one failed delivery (made as the services leave
+    them; the address is loopback's discard port: a redelivery fails at once, off the network)."""
+    webhook = Webhook.objects.create(
+        organization=organization, url="http://127.0.0.1:9/drec", events=["claim.created"], secret="whsec_" + "A" * 32
+    )
+    event = Event.objects.create(type="claim.created", organization=organization, data={"claimId": 1})
+    delivery = Delivery.objects.create(webhook=webhook, event=event, status="failed", attempts=8)
+    return webhook.pk, delivery.pk
+
+
+def _tenant(
+    developer: Organization, buyer: Organization, buyer_admin: User, inviter: User, tag: str, subscriber: Organization
+) -> Tenant:
     device = device_reading(developer, f"{tag}-READ", count=24, value=1000)
     reservation = reservation_make(
         buyer_admin, [device], frequency="daily", end=T0 + timedelta(days=400), name=f"{tag} Schools"
@@ -179,6 +196,15 @@ def _tenant(developer: Organization, buyer: Organization, buyer_admin: User, inv
         file_name="devices.csv",
         data=csv_bytes([csv_row(1, externalId=f"{tag}-BULK")]),
     )
+    # A reads upload too: the job lists and logs show both kinds.
+    bulk.csv_job_create(
+        acting_user=inviter,
+        organization=developer,
+        file_name="reads.csv",
+        data=reads_csv([csv_read(f"{tag}-SPARE", T0 + HOUR)]),
+        kind="reads",
+    )
+    webhook_id, delivery_id = _webhook(subscriber)
     return Tenant(
         developer=developer,
         buyer=buyer,
@@ -191,6 +217,8 @@ def _tenant(developer: Organization, buyer: Organization, buyer_admin: User, inv
         invitation=invitation,
         invitation_token=invitation_token(invitation=invitation),
         csv_job_id=job.pk,
+        webhook_id=webhook_id,
+        delivery_id=delivery_id,
     )
 
 
@@ -213,13 +241,13 @@ def world_build(admin: User) -> World:
         "sub_buyer": member_create(buyer, email="subbuyer@example.com", role=Role.SUB_BUYER),
         "buyer_user": member_create(buyer, email="buyeruser@example.com", role=Role.USER),
     }
-    direct = _tenant(developer, buyer, members["buyer"], members["organization_admin"], "DIRECT")
+    direct = _tenant(developer, buyer, members["buyer"], members["organization_admin"], "DIRECT", buyer)
 
     managed_developer, _ = managed_create(api_user, name="A Solar", email="a-solar@example.com")
     managed_buyer, managed_buyer_admin = managed_create(
         api_user, name="A Buyers", organization_type=OrganizationType.BUYER, email="a-buyers@example.com"
     )
-    tenant_a = _tenant(managed_developer, managed_buyer, managed_buyer_admin, api_user, "A")
+    tenant_a = _tenant(managed_developer, managed_buyer, managed_buyer_admin, api_user, "A", api_user.organization)
     # The outsider's own tenant, so that it acts for organizations too.
     managed_create(outsider, name="B Solar", email="b-solar@example.com")
 

@@ -1,0 +1,2 @@
+from tests.certificates.conftest import developer
+from tests.personas import buyer, developer_admin, sub_buyer
