@@ -17,6 +17,7 @@ from devices.models import CsvJob, Device
 from organizations.models import Organization
 from reservations.models import Reservation
 from tests.parity.world import World
+from webhooks.models import Webhook
 
 
 @dataclass(frozen=True)
@@ -320,4 +321,28 @@ def public_registry(world, persona, name):
         "/api/public/registry/certificates",
         lambda c: {row["internalCertificateId"] for row in c["page"]["certificates"]},
         lambda body: {row["internalCertificateId"] for row in body["certificates"]},
+    )
+
+
+# --- Webhooks ---------------------------------------------------------------------------------------
+
+
+@listing(("webhook-list", "GET"))
+def webhooks(world, persona, name):
+    return Listing(
+        reverse(name) + "?limit=1000",
+        "/api/webhooks?limit=1000",
+        lambda c: pks(c["page"]["webhooks"]),
+        rows("webhooks"),
+    )
+
+
+@listing(("webhook-detail", "GET"))
+def webhook_log(world, persona, name):
+    """A subscription's page and its delivery log: each tenant's own."""
+    return Lookup(
+        [
+            (webhook.pk, reverse(name, args=[webhook.pk]), f"/api/webhooks/{webhook.pk}/deliveries")
+            for webhook in Webhook.objects.order_by("pk")
+        ]
     )
