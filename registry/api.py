@@ -65,7 +65,12 @@ class RegistryCertificatesView(APIView):
             OpenApiParameter("countryCode", str, description="ISO 3166 alpha-3"),
             OpenApiParameter("from", str, description="Generation from (ISO 8601)"),
             OpenApiParameter("to", str, description="Generation until (ISO 8601)"),
-            OpenApiParameter("status", str, enum=["active", "claimed", "withdrawn"]),
+            OpenApiParameter(
+                "status",
+                str,
+                enum=["", "active", "claimed", "withdrawn"],
+                description="Empty (the registry page's \"Any\"): every status",
+            ),
         ],
         responses={200: inline_serializer("RegistryCertificates", {"certificates": serializers.ListField()})},
     )
