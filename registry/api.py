@@ -69,7 +69,7 @@ class RegistryCertificatesView(APIView):
                 "status",
                 str,
                 enum=["", "active", "claimed", "withdrawn"],
-                description="Empty (the registry page's \"Any\"): every status",
+                description='Empty (the registry page\'s "Any"): every status',
             ),
         ],
         responses={200: inline_serializer("RegistryCertificates", {"certificates": serializers.ListField()})},
