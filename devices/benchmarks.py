@@ -107,6 +107,17 @@ def copy_rate(rows: int) -> float:
     return seconds
 
 
+def job_ended(job_id: int) -> CsvJob:
+    """A bulk job (either kind) once it has ended: processed inline by the upload's request
+    (the task queue in sync mode), or by a real worker, waited for up to ten minutes."""
+    job = CsvJob.objects.get(pk=job_id)
+    deadline = time.monotonic() + 600
+    while job.status in (CsvJobStatus.ADDED, CsvJobStatus.RUNNING) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        job.refresh_from_db()
+    return job
+
+
 def bulk_upload(rows: int) -> float:
     """Seconds from posting a ``rows``-row CSV to the bulk endpoint to the job's completion."""
     organization, user = _organization("Bench bulk")
@@ -121,11 +132,7 @@ def bulk_upload(rows: int) -> float:
         )
         if response.status_code != 201:
             raise RuntimeError(f"The upload was refused: {response.content!r}")
-        job = CsvJob.objects.get(pk=response.json()["jobId"])
-        deadline = time.monotonic() + 600
-        while job.status in (CsvJobStatus.ADDED, CsvJobStatus.RUNNING) and time.monotonic() < deadline:
-            time.sleep(0.05)  # with a real worker instead of inline tasks: wait for it
-            job.refresh_from_db()
+        job = job_ended(response.json()["jobId"])
     seconds = elapsed()
     if job.status != CsvJobStatus.COMPLETED or Device.objects.filter(bulk_job=job).count() != rows:
         raise RuntimeError(f"The bulk upload did not create the {rows} devices: {job.status} {job.error}")

@@ -7,7 +7,6 @@ import http.client
 import io
 import json
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
@@ -17,8 +16,8 @@ from django.utils import timezone
 
 from accounts.models import TokenKind
 from accounts.services import access_token_issue
-from devices.benchmarks import _organization, bench_device
-from devices.models import CsvJob, CsvJobStatus, Device
+from devices.benchmarks import _organization, bench_device, job_ended
+from devices.models import CsvJobStatus, Device
 from drec.bench import Benchmark, Result, server, stopwatch
 from reads.models import MeterRead
 from reads.services import COPY_COLUMNS
@@ -100,11 +99,7 @@ def csv_seconds(client: Client, devices: list[Device], ends: list[datetime]) -> 
         response = client.post("/api/meter-reads/bulk-csv", {"csvFile": upload})
         if response.status_code != 201:
             raise RuntimeError(f"The reads file was refused: {response.content[:500]!r}")
-        job = CsvJob.objects.get(pk=response.json()["jobId"])
-        deadline = time.monotonic() + 600
-        while job.status in (CsvJobStatus.ADDED, CsvJobStatus.RUNNING) and time.monotonic() < deadline:
-            time.sleep(0.05)  # with a real worker instead of inline tasks: wait for it
-            job.refresh_from_db()
+        job = job_ended(response.json()["jobId"])
     seconds = elapsed()
     rows = len(devices) * len(ends)
     if job.status != CsvJobStatus.COMPLETED or job.rows_created != rows:
