@@ -4,20 +4,17 @@ Each names its tenant: the organization it concerns (an api user managing that o
 hears of it too)."""
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
+from accounts.models import ApiUser
+from certificates.models import Certificate, Claim, Transfer
+from devices.models import CsvJob
 from drec.formats import iso
+from reservations.models import Reservation
 from webhooks.models import EventType
 from webhooks.services import event_emit, events_emit
 
-if TYPE_CHECKING:
-    from accounts.models import ApiUser
-    from certificates.models import Certificate, Claim, Transfer
-    from devices.models import CsvJob
-    from reservations.models import Reservation
 
-
-def bulk_job_finished(job: "CsvJob") -> None:
+def bulk_job_finished(job: CsvJob) -> None:
     data = {
         "jobId": job.pk,
         "kind": job.kind,
@@ -32,7 +29,7 @@ def bulk_job_finished(job: "CsvJob") -> None:
     event_emit(EventType.BULK_JOB_FINISHED, job.organization_id, data)
 
 
-def certificates_issued(certificates: Sequence["Certificate"]) -> None:
+def certificates_issued(certificates: Sequence[Certificate]) -> None:
     """A batch of issuance (one statement for all of it, one query when nobody subscribes)."""
     events_emit(
         EventType.CERTIFICATE_ISSUED,
@@ -54,7 +51,7 @@ def certificates_issued(certificates: Sequence["Certificate"]) -> None:
     )
 
 
-def certificate_transferred(transfer: "Transfer") -> None:
+def certificate_transferred(transfer: Transfer) -> None:
     """Both sides hear of it, each in its own tenant."""
     data = {
         "transferId": transfer.pk,
@@ -66,7 +63,7 @@ def certificate_transferred(transfer: "Transfer") -> None:
     events_emit(EventType.CERTIFICATE_TRANSFERRED, [(transfer.sender_id, data), (transfer.receiver_id, data)])
 
 
-def claim_created(claim: "Claim") -> None:
+def claim_created(claim: Claim) -> None:
     data = {
         "claimId": claim.pk,
         "certificateId": claim.certificate_id,
@@ -78,7 +75,7 @@ def claim_created(claim: "Claim") -> None:
     event_emit(EventType.CLAIM_CREATED, claim.organization_id, data)
 
 
-def reservation_ended(reservation: "Reservation") -> None:
+def reservation_ended(reservation: Reservation) -> None:
     data = {
         "reservationId": reservation.pk,
         "reservationUid": str(reservation.uid),
@@ -88,7 +85,7 @@ def reservation_ended(reservation: "Reservation") -> None:
     event_emit(EventType.RESERVATION_ENDED, reservation.organization_id, data)
 
 
-def permission_changed(api_user: "ApiUser") -> None:
+def permission_changed(api_user: ApiUser) -> None:
     """An api user's grants or their approval changed: its own organization hears of it."""
     user = api_user.user
     if user.organization_id is None:

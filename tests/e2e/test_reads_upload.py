@@ -12,6 +12,7 @@ from django_q.conf import Conf
 from playwright.sync_api import expect
 
 from devices.models import CsvJob
+from organizations.services import organization_access_grant
 from reads import bulk
 from reads.models import MeterRead
 from tests.reads.helpers import ONBOARDED, csv_read, device_onboarded, reads_csv
@@ -20,8 +21,6 @@ from tests.reads.helpers import ONBOARDED, csv_read, device_onboarded, reads_csv
 def test_upload_reads_shows_live_progress_then_the_refused_device(
     page, login, snap, developer_admin, monkeypatch, tmp_path
 ):
-    from organizations.services import organization_access_grant
-
     organization_access_grant(user=developer_admin, organization=developer_admin.organization)
     devices = [device_onboarded(developer_admin.organization, f"Roof-{n}") for n in (1, 2, 3)]
     lines = [

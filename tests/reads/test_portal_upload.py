@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import Role
+from devices import bulk
 from devices.models import CsvJob
 from reads.models import MeterRead
 from tests.factories import api_user_create
@@ -95,8 +96,6 @@ def test_the_upload_page_and_its_post_need_the_write_rule_of_reads(developer_adm
 
 
 def test_a_reads_log_is_shown_to_who_may_read_the_reads(developer_admin, buyer):
-    from devices import bulk
-
     job = bulk.csv_job_create(
         acting_user=developer_admin,
         organization=developer_admin.organization,

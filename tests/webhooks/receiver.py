@@ -38,8 +38,8 @@ def receiver() -> Iterator[Receiver]:
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def log_message(self, *args):  # quiet
-            pass
+        def log_message(self, *args):
+            """Quiet: a test's output is its assertions, not the server's access log."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
