@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from certificates.status import issuance_last_run
-from drec.errors import error_body
+from drec.errors import DATABASE_RETRY_AFTER_SECONDS, error_body
 from drec.formats import iso
 from drec.permissions import PUBLIC
 
@@ -61,7 +61,7 @@ class HealthView(APIView):
         failing = [name for name, state in checks.items() if state != "ok"]
         if failing:
             body = error_body(503, f"Unavailable: {', '.join(failing)}", **checks)
-            return Response(body, status=503)
+            return Response(body, status=503, headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
         return Response(
             {
                 "status": "ok",

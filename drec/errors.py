@@ -9,11 +9,13 @@ exceptions below with a message a user can act on; DRF views get the body from
 
 import logging
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
+from psycopg import errors as pg_errors
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
@@ -76,6 +78,26 @@ class TooManyRequests(DomainError):
         self.retry_after = retry_after
 
 
+# How long a client is told to wait when the database cannot answer (SPEC §9): a restart or a
+# failover takes seconds.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(exc: BaseException | None) -> TypeGuard[OperationalError | InterfaceError]:
+    """Whether ``exc`` says the database could not answer, rather than that the request was
+    wrong: the server refused or dropped the connection, is shutting down, or cancelled a
+    statement that ran past the request's ``statement_timeout`` (drec.middleware). Django wraps
+    psycopg's errors in its own ``OperationalError`` and ``InterfaceError``; a deadlock or a
+    serialization failure is an ``OperationalError`` too, and retrying is right for it as well."""
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def database_unavailable_message(exc: BaseException) -> str:
+    if isinstance(exc.__cause__, pg_errors.QueryCanceled):
+        return "The database took too long to answer this request. Try again later."
+    return f"The database is unavailable. Try again in {DATABASE_RETRY_AFTER_SECONDS} seconds."
+
+
 def error_body(status: int, message: str, *, errors: Any = None, **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "success": False,
@@ -92,6 +114,14 @@ def error_body(status: int, message: str, *, errors: Any = None, **extra: Any) -
 def error_response(status: int, message: str, **kwargs: Any) -> JsonResponse:
     """The SPEC §9 body as a plain Django response (for views outside DRF)."""
     return JsonResponse(error_body(status, message, **kwargs), status=status)
+
+
+def database_unavailable_response(exc: BaseException) -> JsonResponse:
+    """503 with the SPEC §9 body and ``Retry-After``: the API's answer while the database is
+    down, restarting or too slow (drec.views.server_error, for errors outside DRF)."""
+    response = error_response(503, database_unavailable_message(exc))
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
 
 
 def _plain(detail: Any) -> Any:
@@ -173,6 +203,16 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         message = "Too many requests." + (f" Try again in {wait} seconds." if wait is not None else "")
         if wait is not None:
             headers["Retry-After"] = str(wait)
+    elif database_unavailable(exc):
+        request = context.get("request")
+        logger.warning(
+            "Database unavailable in %s %s: %s",
+            getattr(request, "method", "?"),
+            getattr(request, "path", "?"),
+            exc.__cause__ or exc,
+        )
+        status, message = 503, database_unavailable_message(exc)
+        headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
     elif isinstance(exc, drf.APIException):
         status, message = exc.status_code, str(exc.detail) if not isinstance(exc.detail, dict | list) else ""
         if not message:

@@ -1,14 +1,19 @@
-"""Request middleware of the project: refuse NUL characters, turn domain errors into pages,
-send the Content-Security-Policy, hold an account with a generated password to changing it,
-and show the portal's own error pages under DEBUG."""
+"""Request middleware of the project: limit how long a request's SQL statements may run,
+refuse NUL characters, turn domain errors into pages, send the Content-Security-Policy, hold
+an account with a generated password to changing it, and show the portal's own error pages
+under DEBUG."""
 
 import logging
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.signals import connection_created
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
@@ -18,6 +23,65 @@ from drec.views import error_page, is_api_request, page_not_found, server_error
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
 logger = logging.getLogger("django.request")
+
+
+def statement_timeout_class(request: HttpRequest) -> str:
+    """The key of ``settings.DREC_STATEMENT_TIMEOUT_MS`` for this request."""
+    if request.path == "/api/health":
+        return "health"
+    if is_api_request(request):
+        return "api"
+    if request.path.startswith("/django-admin/"):
+        return "admin"
+    return "portal"
+
+
+class _StatementTimeout:
+    """An ``execute_wrapper`` that sets ``statement_timeout`` before the request's first
+    statement, when the connection's session has another value.
+
+    Lazily, so a request that never queries (the code lists, static files) costs nothing, and
+    once per connection while its class does not change: web processes keep their connections
+    (``CONN_MAX_AGE``), so a busy API process sends the ``SET`` once. The value is remembered
+    only when set outside a transaction: a ``SET`` inside one is undone if it rolls back."""
+
+    def __init__(self, milliseconds: int) -> None:
+        self.milliseconds = milliseconds
+        self.checked = False
+
+    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+        if not self.checked:
+            self.checked = True
+            wrapper: BaseDatabaseWrapper = context["connection"]
+            if getattr(wrapper, "drec_statement_timeout", None) != self.milliseconds:
+                with wrapper.wrap_database_errors:
+                    # A plain client-side cursor: never prepared, and not through this wrapper.
+                    wrapper.connection.execute(f"SET statement_timeout = {int(self.milliseconds)}")
+                wrapper.drec_statement_timeout = None if wrapper.in_atomic_block else self.milliseconds  # type: ignore[attr-defined]
+        return execute(sql, params, many, context)
+
+
+def _new_session(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
+    """A new connection starts with the server's default ``statement_timeout``."""
+    connection.drec_statement_timeout = None  # type: ignore[attr-defined]
+
+
+connection_created.connect(_new_session, dispatch_uid="drec.middleware.statement_timeout")
+
+
+class StatementTimeoutMiddleware:
+    """Each web request's statements may run at most ``settings.DREC_STATEMENT_TIMEOUT_MS`` of
+    its class (API, portal, Django admin, the health check). Past it PostgreSQL cancels the
+    statement, and the request answers 503 with ``Retry-After`` (drec.errors) instead of holding
+    a web worker. Task workers and management commands keep the server's default (none)."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        milliseconds = settings.DREC_STATEMENT_TIMEOUT_MS[statement_timeout_class(request)]
+        with connection.execute_wrapper(_StatementTimeout(milliseconds)):
+            return self.get_response(request)
 
 
 class RefuseNulMiddleware:

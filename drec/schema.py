@@ -40,7 +40,11 @@ ERROR_STATUSES = {
     HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "The upload or batch is too large.",
     HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "The request body's content type is not accepted.",
     HTTPStatus.TOO_MANY_REQUESTS: "Rate limited: retry after `Retry-After` seconds.",
+    HTTPStatus.SERVICE_UNAVAILABLE: "The database is unavailable or too slow to answer (nothing was changed): "
+    "retry after `Retry-After` seconds.",
 }
+# The answers that tell a client when to try again.
+RETRY_STATUSES = (HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.SERVICE_UNAVAILABLE)
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
@@ -60,7 +64,7 @@ def error_responses(
                 response = responses.setdefault(str(int(status)), {"description": description})
                 if not response.get("content"):
                     response["content"] = content
-                if status == HTTPStatus.TOO_MANY_REQUESTS:
+                if status in RETRY_STATUSES:
                     response.setdefault(
                         "headers",
                         {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}},

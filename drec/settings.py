@@ -129,6 +129,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that may query: each request's statements get its class's time limit.
+    "drec.middleware.StatementTimeoutMiddleware",
     "drec.middleware.ContentSecurityPolicyMiddleware",
     "drec.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -194,6 +196,18 @@ DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
 )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The longest one SQL statement of a web request may run, in milliseconds, per class of request
+# (drec.middleware.StatementTimeoutMiddleware): past it PostgreSQL cancels the statement and the
+# request answers 503 with Retry-After, instead of holding a web worker while the database is
+# overloaded or a lock is held. The health check must answer fast; Django admin's changelists
+# count whole tables. Task workers and management commands are not limited.
+DREC_STATEMENT_TIMEOUT_MS = {
+    "health": env_int("DREC_HEALTH_STATEMENT_TIMEOUT_MS", 2_000),
+    "api": env_int("DREC_API_STATEMENT_TIMEOUT_MS", 15_000),
+    "portal": env_int("DREC_PORTAL_STATEMENT_TIMEOUT_MS", 15_000),
+    "admin": env_int("DREC_ADMIN_STATEMENT_TIMEOUT_MS", 60_000),
+}
 
 # Shared by every web and worker process: login throttling, DRF throttles, task-queue stats.
 CACHES = {

@@ -1,5 +1,6 @@
 """Portal shell views: landing, dashboard, and the error pages of both front doors."""
 
+import sys
 from http import HTTPStatus
 from typing import Any, cast
 
@@ -11,7 +12,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, requires_csrf_token
 
 from accounts.models import User
-from drec.errors import error_response
+from drec.errors import (
+    DATABASE_RETRY_AFTER_SECONDS,
+    database_unavailable,
+    database_unavailable_message,
+    database_unavailable_response,
+    error_response,
+)
 from drec.menu import landing_url
 from drec.permissions import AUTHENTICATED, PUBLIC, RuledView, page, portal_view
 from drec.selectors import dashboard_summary
@@ -83,6 +90,18 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: Django calls it while handling the exception, which ``sys.exc_info()``
+    gives. One that says the database could not answer (down, restarting, a statement past its
+    timeout) is a 503 with ``Retry-After``: try again soon, nothing was stored."""
+    exception = sys.exc_info()[1]
+    if database_unavailable(exception):
+        if is_api_request(request):
+            return database_unavailable_response(exception)
+        # No request context (menu, user, session): nothing here may need the database.
+        page = loader.get_template("503.html").render({"message": database_unavailable_message(exception)})
+        response = HttpResponse(page, status=503)
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        return response
     if is_api_request(request):
         return error_response(500, "Internal server error")
     # No request context (menu, user): the page must render even when the database is down.
