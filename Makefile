@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 
-.PHONY: run test test-fast bench lint format audit
+.PHONY: run test test-fast test-faults bench lint format audit
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: $(VENV)/.requirements-dev lint
 ## What a developer runs on every change: no browser, no slow tier (door parity, fuzzing, servers).
 test-fast: $(VENV)/.requirements-dev lint
 	FAST=1 scripts/test.sh $(ARGS)
+
+## The fault suite alone (tests/faults/: PostgreSQL restarted, workers killed, statement timeouts).
+test-faults: $(VENV)/.requirements-dev
+	FAULTS_ONLY=1 scripts/test.sh $(ARGS)
 
 ## Performance benchmarks on a throwaway PostgreSQL (not part of make test).
 bench: $(VENV)/.requirements-dev

@@ -19,5 +19,14 @@ if [ -n "${FAST:-}" ]; then
   run -m "not commits and not slow and not e2e" "$@"
   exit 0
 fi
-run -m "not commits" "$@"
-run -m "commits" "$@"
+# The fault suite restarts the PostgreSQL every other test uses: alone, one test at a time.
+SERIAL=(.venv/bin/python -m pytest -p no:xdist)
+if [ -n "${FAULTS_ONLY:-}" ]; then
+  PYTEST=("${SERIAL[@]}")
+  run -m "faults" "$@"
+  exit 0
+fi
+run -m "not commits and not faults" "$@"
+run -m "commits and not faults" "$@"
+PYTEST=("${SERIAL[@]}")
+run -m "faults" "$@"

@@ -17,5 +17,7 @@ trap cleanup EXIT INT TERM
 # A throwaway database: durability off.
 pg_up "$PGTMP/pg" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200
 export DATABASE_URL="$(pg_url "$PGTMP/pg" drec)"
+# For the fault suite (tests/faults/), which restarts this server: its folder and binaries.
+export DREC_TEST_PG_DIR="$PGTMP/pg" DREC_TEST_PG_BIN="$PG_BIN"
 echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on $PGTMP/pg"
 "$@"

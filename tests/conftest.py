@@ -110,6 +110,9 @@ SLOW = (
 )
 # Marked e2e by tests/e2e/conftest.py.
 E2E = ("tests/e2e/",)
+# The fault suite (`make test-faults` alone): it restarts the test's PostgreSQL and
+# kills worker processes, so `make test` runs it in a last pass of its own, one test at a time.
+FAULTS = ("tests/faults/",)
 
 
 def _left_out(config, marker: str) -> bool:
@@ -128,7 +131,7 @@ def pytest_ignore_collect(collection_path, config):
         path = Path(str(collection_path)).relative_to(Path(str(config.rootpath))).as_posix()
     except ValueError:
         return None
-    for marker, prefixes in (("slow", SLOW), ("e2e", E2E)):
+    for marker, prefixes in (("slow", SLOW + FAULTS), ("e2e", E2E), ("faults", FAULTS)):
         if any(path.startswith(prefix) or f"{path}/" == prefix for prefix in prefixes) and _left_out(config, marker):
             return True
     return None
@@ -152,8 +155,11 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
         if _commits_for_real(item):
             item.add_marker(pytest.mark.commits)
-        if Path(str(item.path)).relative_to(root).as_posix().startswith(SLOW):
+        path = Path(str(item.path)).relative_to(root).as_posix()
+        if path.startswith(SLOW + FAULTS):
             item.add_marker(pytest.mark.slow)
+        if path.startswith(FAULTS):
+            item.add_marker(pytest.mark.faults)
     items.sort(key=_commits_for_real)
     shared.order(items)
 
