@@ -5,8 +5,9 @@ uploads, processed here, and meter-read uploads (``kind`` "reads"), processed by
 Each batch (its devices, its row errors and the job's counters) commits together, so the
 progress a user sees is exactly what is stored, and a job taken over after a crashed worker
 resumes after its last committed batch. A job ends ``Completed`` or ``Failed``, never stuck
-(:func:`_finish` is the one place a job ends): ``csv_jobs_watch`` (scheduled) fails jobs whose
-worker stopped and re-queues forgotten ones.
+(:func:`_finish` is the one place a job ends): ``csv_jobs_watch`` (scheduled) re-queues jobs
+whose worker stopped, for another worker to take over, fails those nobody took over, and
+re-queues forgotten ones.
 """
 
 import csv
@@ -395,16 +396,23 @@ def _insert(devices: list[Device], errors: list[CsvRowError], job: CsvJob) -> li
 
 
 def csv_jobs_watch() -> None:
-    """Scheduled: fail jobs whose worker stopped (no progress for DREC_CSV_JOB_STALE_SECONDS
-    after the task queue gave up retrying) and queue again jobs that were never picked up."""
+    """Scheduled: queue again the jobs whose worker stopped (no progress for
+    DREC_CSV_JOB_STALE_SECONDS), for another worker to take over after their last committed
+    batch; fail those still without progress three times as long (no worker could take them
+    over); and queue again jobs that were never picked up.
+
+    The task of a job whose worker died is not redelivered by every broker (Redis never does;
+    the ORM broker does after Q_CLUSTER's ``retry``, which need not fall between one and three
+    times DREC_CSV_JOB_STALE_SECONDS): the watch is what takes the job up again. A copy queued
+    while the job is claimed does nothing (:func:`_claim`)."""
     now = timezone.now()
-    stale = now - timedelta(seconds=settings.DREC_CSV_JOB_STALE_SECONDS * 3)
-    for job_id in CsvJob.objects.filter(status=CsvJobStatus.RUNNING, updated_at__lt=stale).values_list("pk", flat=True):
+    stale = now - timedelta(seconds=settings.DREC_CSV_JOB_STALE_SECONDS)
+    dead = now - timedelta(seconds=settings.DREC_CSV_JOB_STALE_SECONDS * 3)
+    for job_id in CsvJob.objects.filter(status=CsvJobStatus.RUNNING, updated_at__lt=dead).values_list("pk", flat=True):
         _fail(
             job_id, "The worker processing this job stopped; the rows created so far are kept. Upload the rest again."
         )
-    forgotten = now - timedelta(seconds=settings.DREC_CSV_JOB_STALE_SECONDS)
-    for job_id, kind in CsvJob.objects.filter(status=CsvJobStatus.ADDED, created_at__lt=forgotten).values_list(
-        "pk", "kind"
-    ):
+    for job_id, kind in CsvJob.objects.filter(
+        Q(status=CsvJobStatus.ADDED, created_at__lt=stale) | Q(status=CsvJobStatus.RUNNING, updated_at__lt=stale)
+    ).values_list("pk", "kind"):
         enqueue(PROCESS_TASKS[CsvJobKind(kind)], job_id)

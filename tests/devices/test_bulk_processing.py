@@ -270,3 +270,30 @@ def test_the_watch_fails_silent_running_jobs_and_requeues_forgotten_ones(committ
     assert (forgotten.status, forgotten.rows_created) == ("Completed", 3)
     assert fresh.status == "Added"
     assert Device.objects.count() == 3
+
+
+def test_the_watch_queues_a_silent_running_job_again_and_a_worker_takes_it_over(committed, tenants):
+    """A dead worker's task is not redelivered by every broker (Redis never does; the ORM broker
+    after Q_CLUSTER's ``retry`` only): the watch queues a job silent for DREC_CSV_JOB_STALE_SECONDS
+    again, and the worker it reaches resumes it after its last committed batch
+    (tests/faults/test_worker_kill.py kills a real worker)."""
+    job = queued_job(tenants.managed, tenants.api_user, 4)
+    bulk.csv_job_process(job.pk)  # then put back as a worker dead after two rows leaves it
+    silent = timezone.now() - timedelta(seconds=settings.DREC_CSV_JOB_STALE_SECONDS + 5)
+    CsvJob.objects.filter(pk=job.pk).update(
+        status=CsvJobStatus.RUNNING, rows_processed=2, rows_created=2, finished_at=None, updated_at=silent
+    )
+    Device.objects.filter(bulk_job=job, bulk_row__gt=2).delete()
+
+    with committed():
+        bulk.csv_jobs_watch()
+
+    job.refresh_from_db()
+    assert (job.status, job.rows_total, job.rows_processed, job.rows_created, job.rows_failed) == (
+        "Completed",
+        4,
+        4,
+        4,
+        0,
+    )
+    assert sorted(Device.objects.values_list("bulk_row", flat=True)) == [1, 2, 3, 4]
