@@ -2,9 +2,10 @@
 
 Ten clients post History batches (a day of hourly reads each) to gunicorn, with the production
 settings, while the database server is stopped for two seconds and started again. Every answer
-is either 201 (the batch is stored, whole) or a JSON 503 with ``Retry-After``; afterwards the
-stored reads are exactly those of the acknowledged batches, and the health check answers 200
-again within seconds, without restarting the web server.
+is either 201 (the batch is stored, whole) or a JSON 503 with ``Retry-After``; a portal page is
+the 503 page meanwhile; afterwards the stored reads are exactly those of the acknowledged
+batches, and the health check answers 200 again within seconds, without restarting the web
+server.
 """
 
 import json
@@ -109,8 +110,10 @@ def test_a_database_restart_under_ten_writers_loses_and_duplicates_nothing():
 
             postgres.stop()
             time.sleep(DOWN_SECONDS)
-            # While it is down, the health check names the database.
+            # While it is down, the health check names the database; a portal page that needs
+            # it is the friendly 503 page.
             down_status, down_body = health(base)
+            page, page_body = call(base, "GET", "/registry")
             restarted = time.monotonic()
             postgres.start()
 
@@ -144,6 +147,8 @@ def test_a_database_restart_under_ten_writers_loses_and_duplicates_nothing():
     assert during > 0
     assert down_status == 503
     assert down_body["database"] == "unreachable"
+    assert (page.status, page.getheader("Retry-After")) == (503, "5")
+    assert "Briefly unavailable" in page_body.decode()
     # Exactly the acknowledged batches are stored, each whole, and nothing else.
     assert stored == {"count": 24 * acknowledged, "energy": 24 * acknowledged * HOURLY_WH}
     for writer in writers:
