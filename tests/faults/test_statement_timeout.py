@@ -55,6 +55,7 @@ def test_a_statement_past_the_timeout_answers_503_and_frees_the_worker():
             other.rollback()
         after, after_body = call(base, "POST", path, token=token, body=history(0))
 
+    print(f"\n4 batches refused while the table was locked, in {waited:.2f} s (timeout {TIMEOUT_MS} ms each)")
     assert all(unavailable(response, body) for response, body in answers), [(r.status, b[:200]) for r, b in answers]
     assert {json.loads(body)["message"] for _response, body in answers} == {
         "The database took too long to answer this request. Try again later."
