@@ -35,7 +35,9 @@ def _grants_from_post(post) -> dict[int, list[str]]:
     before the script runs, or without it, still counts)."""
     ticked = [*post.getlist("module"), *(key.removeprefix("verbs-") for key in post if key.startswith("verbs-"))]
     return {
-        int(module_id): post.getlist(f"verbs-{module_id}") for module_id in dict.fromkeys(ticked) if module_id.isdigit()
+        module: post.getlist(f"verbs-{module_id}")
+        for module_id in dict.fromkeys(ticked)
+        if (module := object_id(module_id)) is not None
     }
 
 
@@ -98,9 +100,8 @@ class ModuleEditForm(forms.Form):
 def acl_modules(request):
     action = request.POST.get("action")
     form = ModuleForm(request.POST if action == "create" else None)
-    editing = (
-        selectors.module_get(module_id=int(request.GET["edit"])) if request.GET.get("edit", "").isdigit() else None
-    )
+    edit_id = object_id(request.GET.get("edit"))
+    editing = selectors.module_get(module_id=edit_id) if edit_id is not None else None
     edit_form = None
     if action == "edit" and editing is None:
         raise NotFound(f"No ACL module with id {request.GET.get('edit', '')}")
@@ -161,7 +162,9 @@ def role_permissions(request):
     errors: list[str] = []
     requested_role = request.POST.get("role") or request.GET.get("role") or ""
     # The role catalogue is seeded by a migration: there is always a first role.
-    role_id = int(requested_role) if requested_role.isdigit() else roles.values_list("id", flat=True)[0]
+    role_id = object_id(requested_role)
+    if role_id is None:
+        role_id = roles.values_list("id", flat=True)[0]
     selected: dict[int, list[str]] = {}
     if action == "add":
         selected = _grants_from_post(request.POST)
@@ -176,8 +179,8 @@ def role_permissions(request):
         selected = {g.module_id: g.permissions for g in selectors.role_permission_list(role_id=role_id)}
 
     editing = None
-    if request.GET.get("edit", "").isdigit():
-        editing = selectors.role_permission_list_all().filter(pk=int(request.GET["edit"])).first()
+    if (edit_id := object_id(request.GET.get("edit"))) is not None:
+        editing = selectors.role_permission_list_all().filter(pk=edit_id).first()
     if action == "edit":
         try:
             editing = services.permission_update(
@@ -223,8 +226,8 @@ def api_users(request):
 
 @portal_view({"GET": page(SUPER_ADMIN, no_twin="a list to pick an api user from")})
 def api_user_picker(request):
-    if request.GET.get("user", "").isdigit():
-        return redirect("admin-api-user-permission-detail", user_id=int(request.GET["user"]))
+    if (user_id := object_id(request.GET.get("user"))) is not None:
+        return redirect("admin-api-user-permission-detail", user_id=user_id)
     api_users = account_selectors.api_user_list(user=request.user)
     # What waits for a decision is listed right away, one row per api user (one decision each).
     pending = selectors.pending_request_groups()
@@ -313,7 +316,8 @@ def permission_request(request):
 def my_permissions(request):
     """My Permission: the api user's grants; editing one sends it back for approval."""
     grants = selectors.permission_list(user=request.user)
-    editing = grants.filter(pk=int(request.GET["edit"])).first() if request.GET.get("edit", "").isdigit() else None
+    edit_id = object_id(request.GET.get("edit"))
+    editing = grants.filter(pk=edit_id).first() if edit_id is not None else None
     errors: list[str] = []
     if request.method == "POST":
         try:

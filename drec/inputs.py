@@ -97,8 +97,9 @@ def query_moment(params: Mapping[str, Any], name: str) -> datetime | None:
 
 def object_id(value: object) -> int | None:
     """An object's id as sent (a path, query or form value): the whole number, or None when it
-    cannot be one (then nothing matches it: the caller answers 404)."""
+    cannot be one (then nothing matches it: the caller answers 404). ASCII digits only: "²" is a
+    digit to ``str.isdigit()`` but not to ``int()``."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None

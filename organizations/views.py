@@ -13,6 +13,7 @@ from accounts.models import Role, UserStatus
 from accounts.rules import MANAGED_ORGANIZATION_REGISTER
 from drec.errors import Conflict, DomainError, NotFound
 from drec.forms import show_error
+from drec.inputs import object_id
 from drec.pagination import paginate
 from drec.permissions import PUBLIC, Action, page, portal_view
 from drec.views import next_url
@@ -150,8 +151,8 @@ def all_users(request):
     """All Users the caller may see; the super admin and api users filter by organization."""
     filterable = request.user.role in (Role.ADMIN, Role.API_USER)
     organization = None
-    if filterable and request.GET.get("organizationId", "").isdigit():
-        organization = selectors.organization_get(user=request.user, organization_id=int(request.GET["organizationId"]))
+    if filterable and (organization_id := object_id(request.GET.get("organizationId"))) is not None:
+        organization = selectors.organization_get(user=request.user, organization_id=organization_id)
     members = selectors.member_list(user=request.user, organization=organization)
     return render(
         request,

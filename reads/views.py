@@ -94,7 +94,8 @@ def read_add(request):
         if organizations is None or organization_id:
             candidates = developer_devices(user=request.user, organization_id=organization_id or None)
             devices = _suggestions(candidates, organizations, organization_id)
-            if source.get("externalId"):
+            # NUL matches no device (PostgreSQL text cannot hold it): the form's field refuses it.
+            if source.get("externalId") and "\x00" not in source["externalId"]:
                 device = candidates.filter(external_id__iexact=source["externalId"].strip()).first()
     except DomainError as error:
         problem = (on_form(error) if request.method == "POST" else error).message
@@ -120,7 +121,12 @@ def read_add(request):
                 if row not in reads:
                     row.errors.clear()  # a further read left empty is no read: nothing to say about it
             valid = all([form.is_valid(), *(row.is_valid() for row in reads)])
-            if device is None and request.POST.get("externalId") and problem is None:
+            if (
+                device is None
+                and request.POST.get("externalId")
+                and problem is None
+                and "externalId" not in form.errors
+            ):
                 form.add_error("externalId", f"No device {request.POST['externalId']} here: pick one from the list.")
             elif valid:
                 data = form.cleaned_data

@@ -17,6 +17,7 @@ from devices.selectors import device_filter, devices_for_reservation
 from drec.errors import DomainError
 from drec.formats import people_energy
 from drec.forms import show_error
+from drec.inputs import object_id
 from drec.pagination import paginate
 from drec.permissions import Action, page, portal_view, step
 from organizations.models import OrganizationType
@@ -37,7 +38,7 @@ def _posted_ids(request) -> list[int]:
     """The devices ticked: the page's checkboxes, and those ticked on other pages or under other
     filters (one comma-separated field, whatever their number)."""
     values = [*request.POST.getlist("deviceIds"), *request.POST.get("selectedIds", "").split(",")]
-    return list(dict.fromkeys(int(pk) for pk in values if pk.strip().isdigit()))
+    return list(dict.fromkeys(pk for pk in map(object_id, values) if pk is not None))
 
 
 def _picker(request, organization_id, selected: list[int], draft: dict[str, Any]) -> dict:

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 
 from drec.errors import DomainError
 from drec.forms import show_error
+from drec.inputs import object_id
 from drec.pagination import paginate
 from drec.permissions import Action, page, portal_view
 from webhooks import forms, selectors, services
@@ -60,7 +61,7 @@ def webhook_detail(request, webhook_id: int):
         return redirect("webhook-list")
     if action == "redeliver":
         delivery_id = request.POST.get("delivery", "")
-        delivery = selectors.delivery_get(webhook=webhook, delivery_id=int(delivery_id) if delivery_id.isdigit() else 0)
+        delivery = selectors.delivery_get(webhook=webhook, delivery_id=object_id(delivery_id) or 0)
         services.delivery_redeliver(delivery=delivery)
         messages.success(request, f"Delivery {delivery.pk} queued again.")
         return redirect("webhook-detail", webhook_id=webhook.pk)

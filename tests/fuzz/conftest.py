@@ -2,6 +2,7 @@
 the main modules, and data behind the endpoints (a managed Developer with a device and its
 reads, a managed Buyer with a reservation of it and an issued certificate)."""
 
+import sys
 from dataclasses import dataclass
 
 import pytest
@@ -62,3 +63,13 @@ def pytest_terminal_summary(terminalreporter):
     if CALLS:
         phases = ", ".join(f"{count} {phase}" for phase, count in sorted(CALLS.items()))
         terminalreporter.write_line(f"API fuzzing: {sum(CALLS.values())} requests ({phases})")
+    portal = sys.modules.get("tests.fuzz.test_portal_forms")  # the portal's, when it ran
+    if portal is not None and portal.SENT:
+        sent = ", ".join(f"{count} {kind}" for kind, count in sorted(portal.SENT.items()))
+        forms = len({key for key, _persona in portal.PAIRS})
+        terminalreporter.write_line(
+            f"Portal form fuzzing: {forms} forms, {len(portal.PAIRS)} (form, persona) pairs, "
+            f"{sum(portal.SENT.values())} requests ({sent})"
+        )
+        answers = ", ".join(f"{count} {answer}" for answer, count in sorted(portal.ANSWERS.items()))
+        terminalreporter.write_line(f"Portal form fuzzing answers: {answers}")
