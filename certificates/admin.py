@@ -28,15 +28,11 @@ from certificates.models import (
 )
 from devices.models import Device
 from drec.admin import BigTableAdmin, FirstRowsFormSet, ReadOnlyAdmin, ReadOnlyTabularInline, changelist_link, wh
+from drec.inputs import whole_number
 
 
 def period(start: Any, end: Any) -> str:
     return f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
-
-
-def whole_number(term: str) -> int | None:
-    term = term.strip()
-    return int(term) if term.isdigit() and len(term) < 19 else None
 
 
 # --- Certificates ----------------------------------------------------------------------------

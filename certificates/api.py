@@ -21,7 +21,7 @@ from drec.csvfiles import csv_text
 from drec.errors import InvalidInput, NotFound
 from drec.formats import iso
 from drec.http import attachment
-from drec.inputs import Text, parse
+from drec.inputs import Text, parse, whole_number
 from drec.pagination import page_from_query, page_rows
 from drec.permissions import PUBLIC
 
@@ -516,10 +516,9 @@ class LedgerEntriesView(APIView):
     )
     def get(self, request):
         page = page_from_query(request.query_params, default_limit=100)
-        start = request.query_params.get("fromIndex", "") or "0"
-        if not start.isdigit():
+        start = whole_number(request.query_params.get("fromIndex", "") or "0")
+        if start is None:
             raise InvalidInput("fromIndex must be a whole number.", errors={"fromIndex": ["Must be a whole number."]})
-        start = int(start)
         entries = LedgerEntry.objects.filter(index__gte=start).order_by("index")[: page.limit]
         return Response({"entries": [entry_json(entry) for entry in entries]})
 

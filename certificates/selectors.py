@@ -13,7 +13,7 @@ from certificates.models import Certificate, Claim, Contribution, EntryKind, Hol
 from devices.models import Device
 from devices.selectors import device_trait_lookups
 from drec.errors import InvalidInput, NotFound
-from drec.inputs import comma_list, query_moment
+from drec.inputs import comma_list, query_moment, whole_number
 from organizations.models import Organization, OrganizationType
 from organizations.selectors import organization_get
 from reads.models import MeterRead, ReadType
@@ -87,9 +87,10 @@ def certificate_filter(certificates: QuerySet[Certificate], params: Mapping[str,
     for name, lookup in (("fromAmountread", "energy_wh__gte"), ("toAmountread", "energy_wh__lte")):
         value = str(params.get(name) or "").strip()
         if value:
-            if not value.isdigit():
+            wh = whole_number(value)
+            if wh is None:
                 raise InvalidInput(f"{name} must be a whole number of Wh.", errors={name: ["Not a number."]})
-            certificates = certificates.filter(**{lookup: int(value)})
+            certificates = certificates.filter(**{lookup: wh})
     return certificates
 
 

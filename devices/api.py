@@ -36,7 +36,7 @@ from drec import rawsql
 from drec.errors import NotFound
 from drec.formats import decimal_text, iso
 from drec.http import attachment
-from drec.inputs import Text, parse
+from drec.inputs import Text, object_id, parse
 from drec.pagination import PAGE_PARAMETERS, Page, page_from_query, paginate, paginated_schema
 from drec.permissions import PUBLIC
 from organizations.models import Organization, OrganizationType
@@ -440,9 +440,10 @@ class UngroupedDevicesView(APIView):
 
 
 def _device_id(ref: str) -> int:
-    if not ref.isdigit():
+    device_id = object_id(ref)
+    if device_id is None:
         raise NotFound(f"No device found with id {ref}")
-    return int(ref)
+    return device_id
 
 
 class DeviceView(APIView):

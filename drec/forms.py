@@ -6,6 +6,7 @@ from typing import cast
 from django import forms
 
 from drec.errors import DomainError, Forbidden, NotFound, Unauthorized
+from drec.inputs import object_id
 from drec.permissions import FORBIDDEN
 from organizations.models import Organization
 
@@ -39,7 +40,7 @@ class OrganizationChoiceField(forms.ChoiceField):
     outside its tenant, as the API answers), not the list's."""
 
     def valid_value(self, value: object) -> bool:
-        return str(value).isdigit()
+        return object_id(value) is not None
 
 
 Choices = list[tuple[str, str]]

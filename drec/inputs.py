@@ -95,11 +95,18 @@ def query_moment(params: Mapping[str, Any], name: str) -> datetime | None:
     return timezone.make_aware(moment, UTC) if timezone.is_naive(moment) else moment
 
 
-def object_id(value: object) -> int | None:
-    """An object's id as sent (a path, query or form value): the whole number, or None when it
-    cannot be one (then nothing matches it: the caller answers 404). ASCII digits only: "²" is a
-    digit to ``str.isdigit()`` but not to ``int()``."""
+def whole_number(value: object) -> int | None:
+    """A whole number as sent (a path, query or form value), or None when it is not one that a
+    bigint column can hold. ASCII digits only: "²" is a digit to ``str.isdigit()`` but not to
+    ``int()``, and past 18 digits ``int()`` may refuse it (over 4,300) or PostgreSQL may (over
+    a bigint)."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     text = str(value or "").strip()
     return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
+
+
+def object_id(value: object) -> int | None:
+    """An object's id as sent: the whole number, or None when it cannot be one (then nothing
+    matches it: the caller answers 404)."""
+    return whole_number(value)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from devices.models import Device
 from drec.admin import BigTableAdmin, ServiceAdmin, staff_user, wh
+from drec.inputs import whole_number
 from reads import services
 from reads.models import MeterRead, YieldConfig
 
@@ -36,8 +37,8 @@ class DeviceFilter(admin.SimpleListFilter):
         if value is None:
             return []
         device = None
-        if value.isdigit():
-            device = Device.objects.select_related("organization").filter(pk=int(value)).first()
+        if (device_id := whole_number(value)) is not None:
+            device = Device.objects.select_related("organization").filter(pk=device_id).first()
         label = f"{device.external_id} ({device.organization.name})" if device else f"no device {value}"
         return [(value, label)]
 
@@ -45,9 +46,10 @@ class DeviceFilter(admin.SimpleListFilter):
         value = self.value()
         if value is None:
             return queryset
-        if not value.isdigit():
+        device_id = whole_number(value)
+        if device_id is None:
             raise IncorrectLookupParameters(f"Not a device id: {value!r}")
-        return queryset.filter(device_id=int(value))
+        return queryset.filter(device_id=device_id)
 
 
 PERIODS = {"24h": ("Last 24 hours", timedelta(hours=24)), "7d": ("Last 7 days", timedelta(days=7))}

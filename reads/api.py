@@ -20,7 +20,7 @@ from devices.selectors import csv_job_get, csv_job_list
 from drec.errors import InvalidInput, NotFound
 from drec.formats import iso
 from drec.http import attachment
-from drec.inputs import Text, parse
+from drec.inputs import Text, parse, whole_number
 from drec.pagination import PAGE_PARAMETERS, page_from_query, paginate, paginated_schema
 from organizations.models import OrganizationType
 from organizations.selectors import organization_for
@@ -188,18 +188,19 @@ class ReadsView(APIView):
     def _accumulated(self, request, device) -> dict:
         kind = request.query_params.get("accumulationType")
         zone = zone_get(selectors.device_timezone(device))
-        year, month = request.query_params.get("Year", ""), request.query_params.get("Month", "")
+        year = whole_number(request.query_params.get("Year", ""))
+        month = whole_number(request.query_params.get("Month", ""))
         # A year whose months (and the next January) exist as dates in any time zone.
-        if not year.isdigit() or not 1900 <= int(year) <= 9998:
+        if year is None or not 1900 <= year <= 9998:
             raise InvalidInput("Year is required, 1900 to 9998 (e.g. Year=2024).", errors={"Year": ["Required."]})
         if kind == "Monthly":
-            if not month.isdigit() or not 1 <= int(month) <= 12:
+            if month is None or not 1 <= month <= 12:
                 raise InvalidInput("Month (1-12) is required with Monthly.", errors={"Month": ["Required, 1 to 12."]})
-            start = datetime(int(year), int(month), 1, tzinfo=zone)
-            end = datetime(int(year) + (int(month) == 12), int(month) % 12 + 1, 1, tzinfo=zone)
+            start = datetime(year, month, 1, tzinfo=zone)
+            end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=zone)
             periods = selectors.daily_energy(device=device, start=start, end=end, zone=zone)
         elif kind == "Yearly":
-            periods = selectors.monthly_energy(device=device, year=int(year), zone=zone)
+            periods = selectors.monthly_energy(device=device, year=year, zone=zone)
         else:
             raise InvalidInput(
                 "accumulationType must be Monthly or Yearly.", errors={"accumulationType": ["Invalid accumulationType"]}

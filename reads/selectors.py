@@ -12,7 +12,7 @@ from accounts.models import Role, User
 from devices.models import Device
 from devices.selectors import device_by_external_id
 from drec.errors import InvalidInput, NotFound
-from drec.inputs import object_id
+from drec.inputs import object_id, whole_number
 from organizations.models import Organization, OrganizationType
 from organizations.selectors import organization_for, organization_get, organization_list
 from reads.models import MeterRead, ReadType
@@ -98,12 +98,13 @@ def device_for_reading(*, user: User, device_ref: str, organization_id: object) 
         scope = user.organization
     if scope is not None and scope.organization_type == OrganizationType.DEVELOPER:
         return device_by_external_id(organization=scope, external_id=device_ref)
-    if not str(device_ref).isdigit():
+    device_id = whole_number(device_ref)
+    if device_id is None:
         raise InvalidInput(
             "The URL param externalId should be number: give the device id of the device you want to query.",
             errors={"externalId": ["Must be a device id (a number)."]},
         )
-    return readable_device(user=user, device_id=int(device_ref), organization_id=organization_id)
+    return readable_device(user=user, device_id=device_id, organization_id=organization_id)
 
 
 def device_timezone(device: Device) -> str:
