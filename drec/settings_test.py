@@ -13,10 +13,14 @@ if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql
     )
 
 from drec.settings import *  # noqa: F403
-from drec.settings import DATABASES, MIDDLEWARE, Q_CLUSTER, STORAGES
+from drec.settings import DATABASES, DREC_STATEMENT_TIMEOUT_MS, MIDDLEWARE, Q_CLUSTER, STORAGES
 
 # Every test closes its connections, so dropping the test database never finds one open.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# No statement time limit (0): on a loaded CI machine a test's statement must wait rather than
+# fail; the tests of the limit set their own (tests/drec/test_database_unavailable.py, and
+# tests/faults/, whose servers run with the production settings).
+DREC_STATEMENT_TIMEOUT_MS = dict.fromkeys(DREC_STATEMENT_TIMEOUT_MS, 0)
 # Fast hashing: tests create many users; the production hasher is Django's default.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # django-q2 runs every task inline, in the caller's transaction and process.

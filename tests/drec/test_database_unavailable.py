@@ -30,6 +30,8 @@ def devices_locked() -> Iterator[None]:
     )
     release = threading.Timer(10, other.rollback)
     try:
+        # However this test ends, PostgreSQL ends the lock's session once idle for 20 s.
+        other.execute("SET idle_in_transaction_session_timeout = '20s'")
         other.execute("LOCK TABLE devices_device IN ACCESS EXCLUSIVE MODE")
         release.start()
         yield
