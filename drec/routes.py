@@ -13,7 +13,18 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from drec.permissions import Action, Rule, rule_for
 
-OUR_APPS = ("drec", "accounts", "acl", "organizations", "devices", "reads", "reservations", "certificates")
+OUR_APPS = (
+    "drec",
+    "accounts",
+    "acl",
+    "organizations",
+    "devices",
+    "reads",
+    "reservations",
+    "certificates",
+    "registry",
+    "webhooks",
+)
 
 
 @dataclass(frozen=True)

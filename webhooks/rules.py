@@ -3,7 +3,7 @@ page that do it (drec/permissions.py). Organization admins (a Developer's, a Buy
 module by default (acl migration 0006); api users request it like any other module."""
 
 from drec.permissions import Rule
-from webhooks.services import WEBHOOK_ROLES
+from webhooks.selectors import WEBHOOK_ROLES
 
 WEBHOOKS = "WEBHOOK_MANAGEMENT_CRUDL"
 

@@ -3,10 +3,21 @@ else answers 404)."""
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from accounts.models import User
+from accounts.models import Role, User
 from drec.errors import NotFound
+from organizations.models import Organization
 from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Webhook
-from webhooks.services import tenant_of
+
+WEBHOOK_ROLES = frozenset({Role.ORGANIZATION_ADMIN, Role.BUYER, Role.API_USER})
+
+
+def tenant_of(user: User) -> Organization:
+    """The organization whose events a user's subscriptions receive: its own (an api user's is
+    the one it registered with, which stands for every organization it manages)."""
+    organization = user.organization if user.role in WEBHOOK_ROLES else None
+    if organization is None:
+        raise NotFound("Webhooks belong to an organization's admin or an api user.")
+    return organization
 
 
 def webhook_list(*, user: User) -> QuerySet[Webhook]:

@@ -33,11 +33,12 @@ from django.db.models import F
 from django.utils import timezone
 from standardwebhooks import Webhook as Signer
 
-from accounts.models import Role, User
-from drec.errors import InvalidInput, NotFound
+from accounts.models import User
+from drec.errors import InvalidInput
 from drec.tasks import enqueue
 from organizations.models import Organization
 from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Event, EventType, Webhook
+from webhooks.selectors import tenant_of
 
 logger = logging.getLogger("drec.webhooks")
 
@@ -53,7 +54,6 @@ RETRY_DELAYS = [
 ATTEMPTS = len(RETRY_DELAYS) + 1
 LEASE = timedelta(minutes=2)  # a taken delivery is due again after this if its worker died
 SWEEP_BATCH = 500
-WEBHOOK_ROLES = frozenset({Role.ORGANIZATION_ADMIN, Role.BUYER, Role.API_USER})
 
 
 # --- Subscriptions ------------------------------------------------------------------------
@@ -96,15 +96,6 @@ def _events_check(events: list[str]) -> list[str]:
             errors={"events": [f"Unknown: {', '.join(unknown)}."]},
         )
     return sorted(set(events), key=EventType.values.index)
-
-
-def tenant_of(user: User) -> Organization:
-    """The organization whose events a user's subscriptions receive: its own (an api user's is
-    the one it registered with, which stands for every organization it manages)."""
-    organization = user.organization if user.role in WEBHOOK_ROLES else None
-    if organization is None:
-        raise NotFound("Webhooks belong to an organization's admin or an api user.")
-    return organization
 
 
 def webhook_create(*, acting_user: User, url: str, events: list[str], description: str = "") -> Webhook:
