@@ -14,7 +14,7 @@ import csv
 import io
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import timedelta
 from typing import cast
@@ -76,13 +76,18 @@ class CsvRowIn(serializers.Serializer):
         return serializer_fields(csv=True)
 
 
+def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> str:
+    """A CSV file of ``rows`` under the header ``columns`` (the upload templates of both kinds)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
 def template_csv() -> str:
     """The upload template: the exact header and one example row."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerow(TEMPLATE_ROW)
-    return out.getvalue()
+    return csv_text(COLUMNS, [TEMPLATE_ROW])
 
 
 def max_rows(kind: str) -> int:

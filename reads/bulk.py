@@ -18,8 +18,6 @@ Devices are committed in batches of about BATCH_ROWS rows, together with what be
 crashed worker goes on with the devices not decided yet.
 """
 
-import csv
-import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -28,7 +26,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from devices.bulk import csv_job_rows, csv_job_run
+from devices.bulk import csv_job_rows, csv_job_run, csv_text
 from devices.models import CsvDeviceReads, CsvJob, CsvRowError, Device
 from drec.errors import DomainError
 from reads import selectors, services
@@ -76,11 +74,7 @@ class RowProblem:
 
 def template_csv() -> str:
     """The reads upload template: the exact header, a History read and a Delta read."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(TEMPLATE_ROWS)
-    return out.getvalue()
+    return csv_text(COLUMNS, TEMPLATE_ROWS)
 
 
 def reads_csv_job_process(job_id: int) -> None:
